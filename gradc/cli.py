@@ -1,0 +1,98 @@
+"""Command line: ``gradc compile FILE ...`` (also ``python -m gradc``)."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from .codegen.loader import write_atomic
+from .errors import GradcError
+from .ir.printer import format_function
+from .pipeline import Options, compile_source
+
+_DESCRIPTION = """\
+Compile the gradients of the functions in FILE into DIR/<stem>_grad.py, holding
+value_and_grad_<name>(...) -> (value, gradient) and grad_<name>(...) -> gradient for
+each function. FILE is read, never executed."""
+
+_EPILOG = """\
+examples:
+  gradc compile examples/backprop_ex1.py
+  gradc compile model.py --function loss --wrt w,b -o build/
+  gradc compile model.py --emit ir          # the IR after every compiler stage
+
+exit status: 0 on success, 1 on an error in FILE (reported as FILE:LINE:COL: error: ...)
+or a bad option, with nothing written."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gradc", description="gradc: a source-to-source "
+                                     "gradient compiler for NumPy-flavoured Python.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    compile_ = commands.add_parser("compile", help="compile gradients of a Python file",
+                                   description=_DESCRIPTION, epilog=_EPILOG,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    compile_.add_argument("file", metavar="FILE", help="Python source file to read")
+    compile_.add_argument("--function", action="append", metavar="NAME",
+                          help="function to differentiate (repeatable; default: every "
+                               "top-level function that returns one value)")
+    compile_.add_argument("--wrt", metavar="ARGS",
+                          help="comma-separated argument names or indices to differentiate "
+                               "with respect to (default: every argument without a default "
+                               "value); one name gives a single gradient, several a tuple")
+    compile_.add_argument("-o", "--output-dir", metavar="DIR", default="generated",
+                          help="directory to write <stem>_grad.py into (default: generated)")
+    compile_.add_argument("--emit", choices=("py", "ir"), default="py",
+                          help="py: write the Python module (default); ir: print the IR "
+                               "after every compiler stage to stdout and write nothing")
+    compile_.add_argument("--no-optimize", action="store_true",
+                          help="skip simplification, CSE and DCE (to see the raw adjoint)")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    path = Path(args.file)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"gradc: error: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 1
+    trace = _print_stage if args.emit == "ir" else None
+    try:
+        text = compile_source(source, args.file, args.function, _parse_wrt(args.wrt),
+                              Options(optimize=not args.no_optimize), trace,
+                              command=_command(args))
+    except GradcError as exc:
+        message = str(exc)
+        if not message.startswith(args.file):
+            message = f"{args.file}: error: {message}"
+        print(message, file=sys.stderr)
+        return 1
+    if args.emit == "py":
+        out = Path(args.output_dir) / f"{path.stem}_grad.py"
+        write_atomic(out, text)
+        print(out)
+    return 0
+
+
+def _parse_wrt(text):
+    if text is None:
+        return None
+    items = [int(t) if t.strip().lstrip("-").isdigit() else t.strip()
+             for t in text.split(",") if t.strip()]
+    return items[0] if len(items) == 1 else tuple(items)
+
+
+def _command(args):
+    parts = ["gradc compile", args.file]
+    parts += [f"--function {name}" for name in args.function or ()]
+    if args.wrt:
+        parts.append(f"--wrt {args.wrt}")
+    if args.no_optimize:
+        parts.append("--no-optimize")
+    return " ".join(parts)
+
+
+def _print_stage(label, fn):
+    print(f";; {fn.name}: after {label}")
+    print(format_function(fn))

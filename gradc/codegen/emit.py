@@ -1,0 +1,114 @@
+"""IR function -> Python ``ast.FunctionDef``, one operation per line.
+
+Comments cannot live in a Python AST, so each comment is a placeholder statement that
+``render`` swaps for its text after astor has printed the tree:
+
+    def value_and_grad_f(x, z):          # primal, then the adjoint in reverse order,
+        a = x * z                        # each block headed by the source line it
+        ...                              # differentiates
+        # grad of: a = x * z
+        x_bar = a_bar * z
+"""
+
+import ast
+
+from ..ir.core import Const, Function, Instr, Var
+from ..ir.primitives import PRIMITIVES
+from .names import assign_names
+
+_OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow}
+HELPERS = {"unbroadcast": "_unbroadcast"}
+COMMENT = "__gradc_comment_{}__"
+
+
+class FunctionEmitter:
+    """Turns one IR function into a FunctionDef; ``comments`` collects placeholder texts."""
+
+    def __init__(self, comments: list[str], reserved: set[str]):
+        self.comments = comments
+        self.reserved = reserved
+
+    def function(self, fn: Function, name: str, doc: str, returns: ast.expr) -> ast.FunctionDef:
+        self.names = assign_names(fn, self.reserved)
+        body = [ast.Expr(ast.Constant(doc))]
+        body += self._statements(fn)
+        body.append(ast.Return(returns(self.atom)))
+        return ast.FunctionDef(name=name, args=self._arguments(fn), body=body,
+                               decorator_list=[], returns=None, type_comment=None)
+
+    def _arguments(self, fn):
+        args = [ast.arg(arg=p.name, annotation=None) for p in fn.params]
+        defaults = [self.atom(p.default) for p in fn.params if p.default is not None]
+        return ast.arguments(posonlyargs=[], args=args, vararg=None, kwonlyargs=[],
+                             kw_defaults=[], kwarg=None, defaults=defaults)
+
+    def _statements(self, fn):
+        statements, block, lines_with_many = [], None, _multi_instruction_lines(fn)
+        for instr in fn.body:
+            loc = instr.loc
+            key = (loc.role, loc.line, loc.text) if loc is not None else None
+            if key != block and loc is not None and loc.text:
+                statements += self._block_comments(loc, lines_with_many)
+            block = key
+            statements.append(self._assign(instr))
+        return statements
+
+    def _block_comments(self, loc, lines_with_many):
+        if loc.role == "grad":
+            texts = [f"grad of: {loc.text}"] + ([loc.note] if loc.note else [])
+        elif (loc.line, loc.text) in lines_with_many:
+            texts = [loc.text]
+        else:
+            return []
+        return [self.comment(text) for text in texts]
+
+    def comment(self, text) -> ast.stmt:
+        self.comments.append(text)
+        return ast.Expr(ast.Name(COMMENT.format(len(self.comments) - 1)))
+
+    def _assign(self, instr: Instr) -> ast.stmt:
+        target = ast.Name(self.names[instr.out.id], ast.Store())
+        return ast.Assign(targets=[target], value=self.expression(instr), type_comment=None)
+
+    def expression(self, instr: Instr) -> ast.expr:
+        args = [self.atom(a) for a in instr.args]
+        if instr.op in _OPERATORS:
+            return ast.BinOp(args[0], _OPERATORS[instr.op](), args[1])
+        if instr.op == "neg":
+            return ast.UnaryOp(ast.USub(), args[0])
+        if instr.op in HELPERS:
+            return _call(ast.Name(HELPERS[instr.op]), args)
+        if instr.op == "full_like" and instr.args[1] == Const(0.0):
+            return _call(_attribute("np", "zeros_like"), args[:1])
+        prim = PRIMITIVES[instr.op]
+        if instr.param("lib") == "math":
+            return _call(_attribute("math", prim.math), args)
+        return _call(_attribute("np", prim.numpy), args)
+
+    def atom(self, atom) -> ast.expr:
+        if isinstance(atom, Var):
+            return ast.Name(self.names[atom.id])
+        if atom.name:
+            owner, _, attr = atom.name.rpartition(".")
+            return _attribute(owner, attr) if owner else ast.Name(atom.name)
+        if atom.value < 0:
+            return ast.UnaryOp(ast.USub(), ast.Constant(-atom.value))
+        return ast.Constant(atom.value)
+
+
+def _multi_instruction_lines(fn):
+    """Primal source lines that became more than one instruction: they get a comment."""
+    counts = {}
+    for instr in fn.body:
+        if instr.loc is not None and instr.loc.role == "primal":
+            key = (instr.loc.line, instr.loc.text)
+            counts[key] = counts.get(key, 0) + 1
+    return {key for key, n in counts.items() if n > 1}
+
+
+def _attribute(owner, attr):
+    return ast.Attribute(ast.Name(owner), attr)
+
+
+def _call(func, args):
+    return ast.Call(func=func, args=list(args), keywords=[])

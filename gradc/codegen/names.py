@@ -1,0 +1,66 @@
+"""Readable Python names for SSA values.
+
+Source names are kept (``a``, ``b``); the adjoint of ``a`` is ``a_bar``; temporaries are
+``t1, t2, ...``. A name is reused for a new value once its previous holder is dead, so
+``a_bar = a_bar + t3`` reads as accumulation; otherwise a suffix keeps values apart
+(``x_1``).
+"""
+
+from ..ir.core import Function, Var
+
+
+def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
+    """Map every value id of ``fn`` to a Python name."""
+    last_use = _last_uses(fn)
+    taken = set(reserved) | {p.name for p in fn.params}
+    taken |= {v.hint for instr in fn.body for v in instr.outs if v.hint}
+    names: dict[int, str] = {}
+    holder: dict[str, int] = {}   # name -> id of the value it holds now
+    for p in fn.params:
+        names[p.var.id] = p.name
+        holder[p.name] = p.var.id
+    temps = 0
+    for index, instr in enumerate(fn.body):
+        for var in instr.outs:
+            preferred = _preferred(var, names)
+            if preferred is None:
+                temps += 1
+                while f"t{temps}" in taken:
+                    temps += 1
+                name = f"t{temps}"
+            else:
+                name = _free_variant(preferred, holder, last_use, index, reserved)
+            names[var.id] = name
+            holder[name] = var.id
+    return names
+
+
+def _preferred(var: Var, names):
+    if var.hint:
+        return var.hint
+    if var.adjoint_of is not None:
+        return f"{names.get(var.adjoint_of.id, var.adjoint_of.hint)}_bar"
+    return None
+
+
+def _free_variant(base, holder, last_use, index, reserved):
+    """``base`` or ``base_1``, ``base_2``...: the first whose holder is dead by ``index``."""
+    candidate, n = base, 0
+    while candidate in reserved or (candidate in holder
+                                    and last_use.get(holder[candidate], -1) > index):
+        n += 1
+        candidate = f"{base}_{n}"
+    return candidate
+
+
+def _last_uses(fn: Function) -> dict[int, int]:
+    last = {}
+    for index, instr in enumerate(fn.body):
+        for arg in instr.args:
+            if isinstance(arg, Var):
+                last[arg.id] = index
+    end = len(fn.body)
+    for result in fn.results:
+        if isinstance(result, Var):
+            last[result.id] = end
+    return last

@@ -1,0 +1,310 @@
+"""Lower one function of a module from Python syntax to SSA IR.
+
+The lowering is an allow-list: every construct it does not know raises a located
+``UnsupportedSyntaxError``. Reassigned names become new SSA values, nested expressions
+become one instruction per operation, and calls of other functions of the module are
+inlined (their instructions keep their own source lines).
+
+    def f(x):                 func f(%x.0):
+        y = x * x      ->       %y.1 = mul %x.0, %x.0
+        y = y + 1               %y.2 = add %y.1, 1
+        return y                return %y.2
+"""
+
+import ast
+
+from ..ir.core import Builder, Const, Function, Loc, Param, Var
+from ..ir.primitives import BUILTIN_NAMES, MATH_NAMES, NUMPY_NAMES, PRIMITIVES
+from .source import ModuleInfo, constant_value, library_constant
+from .unsupported import expression_hint, statement_hint
+
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
+_SCALAR_ANNOTATIONS = {"float", "int"}
+
+
+def lower_function(info: ModuleInfo, name: str) -> Function:
+    """The SSA form of top-level function ``name`` of the module."""
+    node = info.functions[name]
+    builder = Builder()
+    params = _lower_signature(info, node, builder)
+    env = {p.name: p.var for p in params}
+    results = _FunctionLowering(info, builder, (name,)).lower_body(node, env)
+    return Function(name, tuple(params), tuple(builder.body), tuple(results),
+                    info.filename, ast.get_docstring(node) or "")
+
+
+def _lower_signature(info, node: ast.FunctionDef, builder) -> list[Param]:
+    args = node.args
+    for bad, what in ((args.vararg, "*args"), (args.kwarg, "**kwargs")):
+        if bad is not None:
+            raise info.error(bad, f"{what} parameters are not supported",
+                             "list each parameter by name")
+    if args.kwonlyargs:
+        raise info.error(args.kwonlyargs[0], "keyword-only parameters are not supported",
+                         "drop the '*' so the parameter can be passed by position too")
+    for decorator in node.decorator_list:
+        _check_decorator(info, decorator)
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    params = []
+    for arg, default in zip(positional, defaults):
+        params.append(Param(builder.fresh(arg.arg), _default(info, default),
+                            _annotated_shape(arg.annotation)))
+    return params
+
+
+def _default(info, node):
+    if node is None:
+        return None
+    value = constant_value(node, info)
+    if value is None:
+        raise info.error(node, "parameter defaults must be numeric constants")
+    return Const(value)
+
+
+def _annotated_shape(annotation):
+    if isinstance(annotation, ast.Name) and annotation.id in _SCALAR_ANNOTATIONS:
+        return ()
+    return None
+
+
+def _check_decorator(info, node):
+    target = node.func if isinstance(node, ast.Call) else node
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        if target.value.id in info.gradc_aliases:
+            return
+    if isinstance(target, ast.Name) and info.imported.get(target.id, ("",))[0] == "gradc":
+        return
+    raise info.error(node, "only gradc's own decorators are supported on compiled functions")
+
+
+class _FunctionLowering:
+    """Lowers the statements of one function body into a shared builder."""
+
+    def __init__(self, info: ModuleInfo, builder: Builder, call_stack: tuple[str, ...]):
+        self.info = info
+        self.builder = builder
+        self.call_stack = call_stack
+        self.env: dict[str, Var | Const] = {}
+        self.loc = None
+        self.statement_start = 0
+
+    # ---- statements
+
+    def lower_body(self, node: ast.FunctionDef, env) -> list:
+        self.env = dict(env)
+        body = node.body
+        if body and _is_docstring(body[0]):
+            body = body[1:]
+        if not body or not isinstance(body[-1], ast.Return):
+            raise self.info.error(body[-1] if body else node,
+                                  "the function must end with a return statement")
+        for stmt in body[:-1]:
+            self._statement(stmt)
+        return self._return(body[-1])
+
+    def _statement(self, stmt):
+        self.loc = self._loc(stmt)
+        self.statement_start = len(self.builder.body)
+        if isinstance(stmt, ast.Assign):
+            if len(stmt.targets) != 1:
+                raise self.info.error(stmt, "chained assignment is not supported",
+                                      "assign each name on its own line")
+            self._assign(stmt.targets[0], stmt.value)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            self._assign(stmt.target, stmt.value)
+        elif isinstance(stmt, ast.AugAssign):
+            self._augmented(stmt)
+        elif isinstance(stmt, ast.Pass):
+            pass
+        elif isinstance(stmt, ast.Return):
+            raise self.info.error(stmt, "return is only supported as the last statement")
+        else:
+            message, hint = statement_hint(stmt)
+            raise self.info.error(stmt, message, hint)
+
+    def _assign(self, target, value):
+        if isinstance(target, ast.Name):
+            self._bind(target.id, self._single(value))
+        elif isinstance(target, ast.Tuple) and all(isinstance(t, ast.Name) for t in target.elts):
+            values = self._values(value)
+            if len(values) != len(target.elts):
+                raise self.info.error(target, f"cannot unpack {len(values)} values "
+                                              f"into {len(target.elts)} names")
+            for name, atom in zip(target.elts, values):
+                self._bind(name.id, atom)
+        else:
+            raise self.info.error(target, "only assignment to names is supported",
+                                  "subscript and attribute assignment arrive with arrays")
+
+    def _augmented(self, stmt: ast.AugAssign):
+        op = _BINOPS.get(type(stmt.op))
+        if op is None or not isinstance(stmt.target, ast.Name):
+            raise self.info.error(stmt, "only += -= *= /= **= on names are supported")
+        current = self._name(stmt.target)
+        self._bind(stmt.target.id, self._emit(op, current, self._single(stmt.value)))
+
+    def _bind(self, name, atom):
+        if isinstance(atom, Var) and atom.hint == "":
+            atom = self.builder.rename(atom, self.statement_start, hint=name)
+        self.env[name] = atom
+
+    def _return(self, stmt: ast.Return) -> list:
+        self.loc = self._loc(stmt)
+        if stmt.value is None:
+            raise self.info.error(stmt, "the function must return a value")
+        return self._values(stmt.value)
+
+    # ---- expressions
+
+    def _values(self, node) -> list:
+        """One or several values: a tuple display or a call of a tuple-returning function."""
+        if isinstance(node, ast.Tuple):
+            return [self._single(elt) for elt in node.elts]
+        if isinstance(node, ast.Call) and self._user_function(node.func):
+            return self._inline(node)
+        return [self._expr(node)]
+
+    def _single(self, node):
+        values = self._values(node)
+        if len(values) != 1:
+            raise self.info.error(node, f"this call returns {len(values)} values",
+                                  "unpack them: a, b = g(...)")
+        return values[0]
+
+    def _expr(self, node):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return Const(node.value)
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return self._emit(_BINOPS[type(node.op)], self._single(node.left),
+                              self._single(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            operand = self._single(node.operand)
+            return self._emit("neg", operand) if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.Attribute):
+            value = library_constant(node, self.info)
+            if value is not None:
+                return Const(value, f"{_generated_alias(self.info, node.value.id)}.{node.attr}")
+        message, hint = expression_hint(node)
+        raise self.info.error(node, message, hint)
+
+    def _name(self, node: ast.Name):
+        if node.id in self.env:
+            return self.env[node.id]
+        if node.id in self.info.constants:
+            return Const(self.info.constants[node.id], node.id)
+        if node.id in self.info.functions or node.id in self.info.imported:
+            raise self.info.error(node, f"'{node.id}' is a function; gradc can only call it")
+        raise self.info.error(node, f"name '{node.id}' is not defined here",
+                              "gradc sees parameters, local names assigned above, and "
+                              "numeric constants defined at module level")
+
+    def _emit(self, op, *args, lib=None):
+        params = (("lib", "math"),) if lib == "math" else ()
+        return self.builder.emit(op, args, params=params, loc=self.loc)
+
+    # ---- calls
+
+    def _call(self, node: ast.Call):
+        if node.keywords:
+            raise self.info.error(node.keywords[0], "keyword arguments are not supported "
+                                                    "in calls of NumPy/math functions")
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.info.error(node, "*args in calls is not supported")
+        lib, prim = self._resolve_primitive(node.func)
+        args = [self._single(a) for a in node.args]
+        if lib == "math" and prim == "log" and len(args) == 2:  # math.log(x, base)
+            return self._emit("div", self._emit("log", args[0], lib=lib),
+                              self._emit("log", args[1], lib=lib))
+        arity = PRIMITIVES[prim].arity
+        if len(args) != arity:
+            raise self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
+                                        f"argument{'s' * (arity > 1)} here, got {len(args)}")
+        return self._emit(prim, *args, lib=lib)
+
+    def _resolve_primitive(self, func):
+        """(lib, primitive) for the callee expression, or a located error."""
+        spelled = ast.unparse(func)
+        lib, attr = self._library_function(func)
+        if lib is None:
+            raise self.info.error(func, f"'{spelled}' is not a function gradc knows",
+                                  "call NumPy/math functions or functions of this module")
+        names = {"numpy": NUMPY_NAMES, "math": MATH_NAMES, "builtins": BUILTIN_NAMES}[lib]
+        if attr not in names:
+            supported = ", ".join(sorted(names))
+            raise self.info.error(func, f"{spelled} has no derivative rule",
+                                  f"supported: {supported}")
+        return lib, names[attr]
+
+    def _library_function(self, func):
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            owner = func.value.id
+            if owner in self.info.numpy_aliases and owner not in self.env:
+                return "numpy", func.attr
+            if owner in self.info.math_aliases and owner not in self.env:
+                return "math", func.attr
+        if isinstance(func, ast.Name) and func.id not in self.env:
+            if func.id in self.info.imported:
+                return self.info.imported[func.id]
+            if func.id in BUILTIN_NAMES:
+                return "builtins", func.id
+        return None, None
+
+    def _user_function(self, func) -> bool:
+        return (isinstance(func, ast.Name) and func.id in self.info.functions
+                and func.id not in self.env)
+
+    def _inline(self, node: ast.Call) -> list:
+        name = node.func.id
+        if name in self.call_stack:
+            raise self.info.error(node, f"recursive call of '{name}' is not supported")
+        callee = self.info.functions[name]
+        builder_params = _lower_signature(self.info, callee, _NoFresh())
+        bound = self._bind_arguments(node, name, builder_params)
+        inner = _FunctionLowering(self.info, self.builder, self.call_stack + (name,))
+        results = inner.lower_body(callee, bound)
+        self.loc = self._loc(node)
+        return results
+
+    def _bind_arguments(self, node, name, params) -> dict:
+        if len(node.args) > len(params) or any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.info.error(node, f"{name}() takes {len(params)} arguments")
+        bound = {p.name: self._single(a) for p, a in zip(params, node.args)}
+        for keyword in node.keywords:
+            if keyword.arg not in {p.name for p in params} or keyword.arg in bound:
+                raise self.info.error(keyword, f"{name}() got an unexpected or repeated "
+                                               f"argument {keyword.arg!r}")
+            bound[keyword.arg] = self._single(keyword.value)
+        for p in params:
+            if p.name not in bound:
+                if p.default is None:
+                    raise self.info.error(node, f"{name}() missing argument {p.name!r}")
+                bound[p.name] = p.default
+        return bound
+
+    def _loc(self, node) -> Loc:
+        text = self.info.line_text(node.lineno)
+        if len(self.call_stack) > 1:
+            text = f"{text}  (in {self.call_stack[-1]})"
+        return Loc(node.lineno, text)
+
+
+class _NoFresh:
+    """Stands in for a builder when only a callee's parameter names and defaults matter."""
+
+    def fresh(self, hint=""):
+        return Var(-1, hint)
+
+
+def _is_docstring(stmt) -> bool:
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str))
+
+
+def _generated_alias(info, alias):
+    """Generated modules always spell the libraries ``np`` and ``math``."""
+    return "np" if alias in info.numpy_aliases else "math"

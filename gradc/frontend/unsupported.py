@@ -1,0 +1,88 @@
+"""Messages and hints for constructs outside the accepted language.
+
+Kept apart from the lowering so the allow-list reads as what is accepted, and this
+module as what a user is told instead.
+"""
+
+import ast
+
+_STATEMENTS = {
+    ast.If: ("'if' statements are not supported yet",
+             "write both branches as one expression, e.g. np.maximum(x, 0) for a ReLU"),
+    ast.For: ("'for' loops are not supported yet", None),
+    ast.While: ("'while' loops are not supported yet", None),
+    ast.Try: ("'try' is not supported", "gradc compiles pure numeric code"),
+    ast.With: ("'with' is not supported", "gradc compiles pure numeric code"),
+    ast.Import: ("imports inside the function are not supported",
+                 "import numpy or math at the top of the module"),
+    ast.ImportFrom: ("imports inside the function are not supported",
+                     "import numpy or math at the top of the module"),
+    ast.FunctionDef: ("nested functions are not supported",
+                      "define the helper at module level; gradc inlines calls to it"),
+    ast.Global: ("'global' is not supported", "pass the value as a parameter"),
+    ast.Nonlocal: ("'nonlocal' is not supported", "pass the value as a parameter"),
+    ast.Delete: ("'del' is not supported", None),
+    ast.Raise: ("'raise' is not supported", None),
+    ast.Assert: ("'assert' is not supported", None),
+    ast.Expr: ("an expression whose value is thrown away does nothing here",
+               "assign it to a name or remove it"),
+}
+
+_OPERATORS = {
+    ast.MatMult: ("the @ operator is not supported yet", "arrays beyond elementwise "
+                                                          "operations arrive in a later version"),
+    ast.FloorDiv: ("'//' has no derivative rule", "use '/'"),
+    ast.Mod: ("'%' has no derivative rule", None),
+}
+
+
+def statement_hint(stmt) -> tuple[str, str | None]:
+    """(message, hint) for a statement the lowering does not accept."""
+    kind = type(stmt)
+    if kind in _STATEMENTS:
+        return _STATEMENTS[kind]
+    if isinstance(stmt, ast.AsyncFunctionDef | ast.AsyncFor | ast.AsyncWith):
+        return "async code is not supported", None
+    return f"'{kind.__name__}' statements are not supported", None
+
+
+def expression_hint(node) -> tuple[str, str | None]:
+    """(message, hint) for an expression the lowering does not accept."""
+    if isinstance(node, ast.BinOp):
+        message, hint = _OPERATORS.get(
+            type(node.op), (f"the operator '{_spell_op(node)}' is not supported", None))
+        return message, hint
+    if isinstance(node, ast.Constant):
+        return f"constants of type {type(node.value).__name__} are not supported", \
+            "use int or float numbers"
+    if isinstance(node, ast.Attribute):
+        return _attribute_hint(node)
+    if isinstance(node, ast.Subscript):
+        return "indexing is not supported yet", "arrays beyond elementwise arrive later"
+    if isinstance(node, ast.Compare | ast.BoolOp | ast.IfExp):
+        return "comparisons and conditional expressions are not supported yet", \
+            "np.maximum, np.minimum and np.abs express the common kinks"
+    if isinstance(node, ast.Lambda):
+        return "lambda is not supported", "define a function at module level"
+    if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp):
+        return "comprehensions are not supported", None
+    if isinstance(node, ast.UnaryOp):
+        return f"the unary operator '{_spell_op(node)}' is not supported", None
+    kind = type(node).__name__
+    return f"'{kind}' expressions are not supported", None
+
+
+def _attribute_hint(node: ast.Attribute):
+    if node.attr == "dot":
+        return f"{ast.unparse(node)}(...) is not supported", "use np.dot(x, y) or x @ y " \
+            "once arrays beyond elementwise land"
+    return f"attribute '{ast.unparse(node)}' is not supported", \
+        "gradc reads numbers, parameters and NumPy/math functions and constants"
+
+
+_SYMBOLS = {ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<",
+            ast.RShift: ">>", ast.Not: "not", ast.Invert: "~"}
+
+
+def _spell_op(node):
+    return _SYMBOLS.get(type(node.op), type(node.op).__name__)

@@ -1,0 +1,1 @@
+"""The SSA intermediate form: data types, primitives, printer, verifier, interpreter."""

@@ -1,0 +1,21 @@
+"""Runtime helpers that generated modules carry with them.
+
+Codegen copies the source of each helper it uses into the generated module (so the
+module needs nothing but NumPy); the interpreter calls the same functions, so there is
+one definition of their meaning.
+"""
+
+import numpy as np
+
+
+def _unbroadcast(grad, like):
+    """Sum grad over the axes along which `like` was broadcast, so it has like's shape."""
+    shape = np.shape(like)
+    if np.shape(grad) == shape:
+        return grad
+    if np.ndim(grad) < len(shape):
+        return np.broadcast_to(grad, shape).copy()
+    lead = np.ndim(grad) - len(shape)
+    stretched = [lead + i for i, n in enumerate(shape) if n == 1]
+    axes = tuple(range(lead)) + tuple(i for i in stretched if np.shape(grad)[i] != 1)
+    return np.reshape(np.sum(grad, axis=axes), shape)

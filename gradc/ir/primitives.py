@@ -1,0 +1,111 @@
+"""The closed set of primitives: the only place a primitive is declared.
+
+Each row gives the arity, how NumPy and the ``math`` module spell it (``None`` where math
+has no such function), whether it is an infix operator, whether it is elementwise and
+whether a gradient flows through it. Derivative rules, codegen and the interpreter all
+key on these names; a completeness test checks every row has each of them.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import helpers
+
+
+@dataclass(frozen=True)
+class Primitive:
+    name: str
+    arity: int
+    numpy: str | None = None      # attribute of numpy (np.<numpy>)
+    math: str | None = None       # attribute of math, where it exists
+    operator: str | None = None   # infix/prefix spelling: '+', '-', '*', '/', '**', 'neg'
+    elementwise: bool = True
+    differentiable: bool = True
+    commutative: bool = False
+    kink: str = ""                # convention at a point without a classical derivative
+
+
+def _row(name, arity, numpy=None, math=None, **flags):
+    return Primitive(name, arity, numpy or name, math, **flags)
+
+
+_ROWS = [
+    # ---- arithmetic operators
+    Primitive("add", 2, "add", operator="+", commutative=True),
+    Primitive("sub", 2, "subtract", operator="-"),
+    Primitive("mul", 2, "multiply", operator="*", commutative=True),
+    Primitive("div", 2, "divide", operator="/"),
+    Primitive("pow", 2, "power", "pow", operator="**"),
+    Primitive("neg", 1, "negative", operator="neg"),
+    # ---- elementwise functions (derivatives derived with sympy)
+    _row("exp", 1, math="exp"),
+    _row("log", 1, math="log"),
+    _row("log2", 1, math="log2"),
+    _row("log10", 1, math="log10"),
+    _row("log1p", 1, math="log1p"),
+    _row("expm1", 1, math="expm1"),
+    _row("sqrt", 1, math="sqrt", kink="d sqrt(x)/dx at 0 is inf"),
+    _row("square", 1),
+    _row("reciprocal", 1),
+    _row("abs", 1, "absolute", "fabs", kink="d|x|/dx at 0 := 0"),
+    _row("sin", 1, math="sin"),
+    _row("cos", 1, math="cos"),
+    _row("tan", 1, math="tan"),
+    _row("arcsin", 1, math="asin"),
+    _row("arccos", 1, math="acos"),
+    _row("arctan", 1, math="atan"),
+    _row("sinh", 1, math="sinh"),
+    _row("cosh", 1, math="cosh"),
+    _row("tanh", 1, math="tanh"),
+    _row("arcsinh", 1, math="asinh"),
+    _row("arccosh", 1, math="acosh"),
+    _row("arctanh", 1, math="atanh"),
+    _row("maximum", 2, commutative=True, kink="at ties x == y the gradient is split evenly"),
+    _row("minimum", 2, commutative=True, kink="at ties x == y the gradient is split evenly"),
+    _row("arctan2", 2, math="atan2"),
+    _row("hypot", 2, math="hypot", commutative=True),
+    _row("sign", 1, differentiable=False, kink="d sign(x)/dx := 0 everywhere"),
+    # ---- internal: sum a gradient back to the shape of a broadcast operand; a constant
+    # filled to the shape of a value (the gradient of an input the output ignores)
+    Primitive("unbroadcast", 2, None, elementwise=False),
+    Primitive("full_like", 2, "full_like", differentiable=False),
+]
+
+PRIMITIVES: dict[str, Primitive] = {}
+for _p in _ROWS:
+    if _p.name in PRIMITIVES:
+        raise RuntimeError(f"primitive {_p.name} declared twice")
+    PRIMITIVES[_p.name] = _p
+
+# Source spellings (numpy names, math names, builtins) -> primitive name.
+NUMPY_NAMES = {p.numpy: p.name for p in _ROWS if p.numpy}
+NUMPY_NAMES.update({"abs": "abs", "fabs": "abs", "pow": "pow", "asin": "arcsin",
+                    "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
+                    "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2"})
+for _op in ("add", "subtract", "multiply", "divide", "negative"):
+    NUMPY_NAMES.pop(_op)  # written as operators in the accepted language
+MATH_NAMES = {p.math: p.name for p in _ROWS if p.math}
+BUILTIN_NAMES = {"abs": "abs", "pow": "pow"}
+NUMPY_CONSTANTS = {"pi": math.pi, "e": math.e}
+MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau}
+
+
+_OPERATOR_IMPLS = {
+    "add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
+    "div": lambda x, y: x / y, "pow": lambda x, y: x ** y, "neg": lambda x: -x,
+}
+
+
+def implementation(name, lib="numpy"):
+    """The Python callable computing primitive ``name`` (used by the interpreter and
+    constant folding); ``lib='math'`` picks the math module's spelling where it has one."""
+    if name in _OPERATOR_IMPLS:
+        return _OPERATOR_IMPLS[name]
+    if name == "unbroadcast":
+        return helpers._unbroadcast
+    prim = PRIMITIVES[name]
+    if lib == "math" and prim.math:
+        return getattr(math, prim.math)
+    return getattr(np, prim.numpy)

@@ -1,0 +1,1 @@
+"""Passes: pure ``Function -> Function`` transformations over the SSA IR."""

@@ -1,0 +1,81 @@
+"""Reverse-mode differentiation (backpropagation) on SSA IR.
+
+Sweeps the primal instructions backwards. Each active value has one adjoint
+accumulator; every use contributes through its primitive's vjp rule and contributions
+are summed (the chain rule in its third form: adjoints of a value used in several places
+add up). Adjoint code refers to primal values by name, never recomputes or expands them.
+
+    func f(%x.0, %z.1):                   ... primal instructions ...
+      %a.2 = mul %x.0, %z.1        ->       %x_bar.4 = mul %a_bar.3, %z.1
+      %b.3 = exp %a.2                       %z_bar.5 = mul %a_bar.3, %x.0
+      return %b.3                           return %b.3, %x_bar.4, %z_bar.5
+"""
+
+from dataclasses import replace
+
+from ..ir.core import Builder, Const, Function, Loc, Var
+from ..ir.primitives import PRIMITIVES
+from .activity import active_values
+from .shapes import shape_classes
+from .vjp_rules import Ops, vjp
+
+
+def reverse(fn: Function, wrt: tuple[int, ...]) -> Function:
+    """``fn`` extended to return ``(value, *gradients)``, one gradient per ``wrt`` index."""
+    if len(fn.results) != 1:
+        raise ValueError(f"{fn.name} returns {len(fn.results)} values; grad needs one")
+    builder = Builder.after(fn)
+    builder.body = list(fn.body)
+    wrt_vars = [fn.params[i].var for i in wrt]
+    active = active_values(fn, wrt_vars)
+    shapes = shape_classes(fn)
+    adjoints: dict[Var, Var | Const] = {}
+    result = fn.results[0]
+    if isinstance(result, Var) and result in active:
+        adjoints[result] = Const(1.0)
+    for instr in reversed(fn.body):
+        g = adjoints.pop(instr.out, None)
+        if g is None or _is_zero(g):
+            continue
+        loc = replace(instr.loc, role="grad", note=PRIMITIVES[instr.op].kink)
+        start = len(builder.body)
+        ops = Ops(builder, loc, instr.param("lib", "numpy"))
+        for arg, contribution in zip(instr.args, vjp(ops, instr, g)):
+            if contribution is None or isinstance(arg, Const) or arg not in active:
+                continue
+            if shapes[arg] != shapes[instr.out]:
+                contribution = ops.unbroadcast(contribution, arg)
+            _accumulate(builder, adjoints, arg, contribution, loc, start)
+    grads = [adjoints.get(var, Const(0.0)) for var in wrt_vars]
+    return fn.with_body(builder.body, [result, *grads])
+
+
+def _accumulate(builder, adjoints, arg, contribution, loc, start):
+    previous = adjoints.get(arg)
+    if previous is None:
+        if isinstance(contribution, Var) and not contribution.hint:
+            contribution = builder.rename(contribution, start, adjoint_of=arg)
+        adjoints[arg] = contribution
+    else:
+        adjoints[arg] = builder.emit("add", (previous, contribution), loc=loc, adjoint_of=arg)
+
+
+def materialize_gradients(fn: Function, wrt: tuple[int, ...]) -> Function:
+    """Give constant gradients (after optimization) the shape of their input:
+    ``np.full_like(x, c)``, or a float where the source declares ``x: float``."""
+    builder = Builder.after(fn)
+    builder.body = list(fn.body)
+    grads = []
+    for index, grad in zip(wrt, fn.results[1:]):
+        param = fn.params[index]
+        if isinstance(grad, Const) and param.shape == ():
+            grad = Const(float(grad.value))
+        elif isinstance(grad, Const):
+            grad = builder.emit("full_like", (param.var, Const(float(grad.value))),
+                                loc=Loc(0, "", role="grad"), adjoint_of=param.var)
+        grads.append(grad)
+    return fn.with_body(builder.body, [fn.results[0], *grads])
+
+
+def _is_zero(atom):
+    return isinstance(atom, Const) and atom.value == 0

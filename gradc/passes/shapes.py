@@ -1,0 +1,39 @@
+"""Static shape classes: which values provably share a shape.
+
+A class is a concrete shape tuple where the source declares one (``x: float`` is ``()``)
+or an opaque token otherwise. Elementwise results take the class of their operands when
+all non-scalar operands agree. The reverse pass emits an unbroadcast only where an
+operand's class differs from its result's.
+"""
+
+import numpy as np
+
+from ..ir.core import Const, Function
+from ..ir.primitives import PRIMITIVES
+
+
+def shape_classes(fn: Function) -> dict:
+    classes = {p.var: p.shape if p.shape is not None else ("input", p.var.id)
+               for p in fn.params}
+    for instr in fn.body:
+        args = [() if isinstance(a, Const) else classes[a] for a in instr.args]
+        if instr.op in ("unbroadcast", "full_like"):
+            result = args[-1] if instr.op == "unbroadcast" else args[0]
+        elif PRIMITIVES[instr.op].elementwise:
+            result = _broadcast(args, instr.out.id)
+        else:
+            result = ("value", instr.out.id)
+        for out in instr.outs:
+            classes[out] = result
+    return classes
+
+
+def _broadcast(classes, out_id):
+    distinct = sorted({c for c in classes if c != ()}, key=repr)
+    if not distinct:
+        return ()
+    if len(distinct) == 1:
+        return distinct[0]
+    if all(isinstance(c, tuple) and all(isinstance(n, int) for n in c) for c in distinct):
+        return tuple(np.broadcast_shapes(*distinct))
+    return ("value", out_id)

@@ -1,0 +1,144 @@
+"""Algebraic simplification and constant folding, one forward sweep.
+
+    %t.2 = mul %g.1, 1.0                     (x*1 -> x)
+    %u.3 = neg %x.0;  %v.4 = neg %u.3        (double negation -> %x.0)
+    %w.5 = add %a.2, %u.3                    -> %w.5 = sub %a.2, %x.0
+    %k.6 = mul 2.0, 3.0                      -> 6.0
+
+Named constants (``EPS``, ``np.pi``) are not folded, so the code keeps their names.
+Zero products (0*x -> 0) are only folded in adjoint code, where a zero stands for "no
+gradient" of whatever shape; in primal code they would change the value's shape.
+"""
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from ..ir.core import Const, Function, Instr, Var, substitute
+from ..ir.primitives import implementation
+
+_UNFOLDABLE = {"unbroadcast", "full_like"}
+
+
+def simplify(fn: Function) -> Function:
+    mapping: dict[Var, Var | Const] = {}
+    defs: dict[Var, Instr] = {}
+    body = []
+    for instr in fn.body:
+        instr = replace(instr, args=tuple(substitute(a, mapping) for a in instr.args))
+        result = _rewrite(instr, defs)
+        if isinstance(result, Instr):
+            body.append(result)
+            defs[result.out] = result
+        else:
+            mapping[instr.out] = result
+    return fn.with_body(body, [substitute(r, mapping) for r in fn.results])
+
+
+def _rewrite(instr: Instr, defs):
+    """A simpler instruction, or the atom the instruction's value equals."""
+    if all(isinstance(a, Const) and not a.name for a in instr.args) \
+            and instr.op not in _UNFOLDABLE:
+        folded = _fold(instr)
+        if folded is not None:
+            return folded
+    rule = _RULES.get(instr.op)
+    result = rule(instr, *instr.args, defs) if rule else None
+    return instr if result is None else result
+
+
+def _fold(instr):
+    with np.errstate(all="ignore"):
+        try:
+            value = implementation(instr.op, instr.param("lib", "numpy"))(
+                *(a.value for a in instr.args))
+        except (ArithmeticError, ValueError):
+            return None
+    if np.ndim(value) != 0 or not math.isfinite(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    return Const(int(value) if isinstance(value, (int, np.integer)) else float(value))
+
+
+def _is(atom, number):
+    return isinstance(atom, Const) and atom.value == number
+
+
+def _negated(atom, defs):
+    """x when ``atom`` is defined as -x, else None."""
+    instr = defs.get(atom) if isinstance(atom, Var) else None
+    return instr.args[0] if instr is not None and instr.op == "neg" else None
+
+
+def _with(instr, op, *args):
+    return replace(instr, op=op, args=args)
+
+
+def _add(instr, x, y, defs):
+    if _is(y, 0):
+        return x
+    if _is(x, 0):
+        return y
+    if (ny := _negated(y, defs)) is not None:
+        return _with(instr, "sub", x, ny)
+    if (nx := _negated(x, defs)) is not None:
+        return _with(instr, "sub", y, nx)
+    return None
+
+
+def _sub(instr, x, y, defs):
+    if _is(y, 0):
+        return x
+    if _is(x, 0):
+        return _with(instr, "neg", y)
+    if (ny := _negated(y, defs)) is not None:
+        return _with(instr, "add", x, ny)
+    return None
+
+
+def _mul(instr, x, y, defs):
+    for a, b in ((x, y), (y, x)):
+        if _is(a, 1):
+            return b
+        if _is(a, 0) and _in_adjoint(instr):
+            return Const(0)
+        if _is(a, -1):
+            return _with(instr, "neg", b)
+    nx, ny = _negated(x, defs), _negated(y, defs)
+    if nx is not None and ny is not None:
+        return _with(instr, "mul", nx, ny)
+    return None
+
+
+def _div(instr, x, y, defs):
+    if _is(y, 1):
+        return x
+    if _is(x, 0) and _in_adjoint(instr):
+        return Const(0)
+    return None
+
+
+def _pow(instr, x, y, defs):
+    if _is(y, 1):
+        return x
+    if _is(y, 0):
+        return Const(1) if _in_adjoint(instr) else None
+    return None
+
+
+def _neg(instr, x, defs):
+    return _negated(x, defs)
+
+
+def _unbroadcast(instr, g, like, defs):
+    return g if isinstance(g, Const) else None
+
+
+def _in_adjoint(instr):
+    return instr.loc is not None and instr.loc.role != "primal"
+
+
+_RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "neg": _neg,
+          "unbroadcast": _unbroadcast}

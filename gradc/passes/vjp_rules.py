@@ -1,0 +1,95 @@
+"""Vector-Jacobian product rules, one per differentiable primitive.
+
+Each rule reads like the math and builds IR through ``Ops``: it receives the incoming
+gradient ``g``, the instruction's arguments and its output, and returns one contribution
+per argument (``None``: no gradient flows there). Accumulating contributions, skipping
+inactive arguments and undoing broadcasting are the driver's job (reverse_ad), never a
+rule's. Elementwise functions share one rule that lowers their sympy-derived template.
+"""
+
+from ..ir.core import Builder, Const, Instr, Loc
+from ..ir.primitives import PRIMITIVES
+from .derivatives import derived_functions, template
+
+
+class Ops:
+    """Builds IR for a rule: arithmetic methods and calls of elementwise primitives,
+    spelled with the math module where the primal instruction was."""
+
+    def __init__(self, builder: Builder, loc: Loc, lib: str = "numpy"):
+        self.builder, self.loc, self.lib = builder, loc, lib
+
+    def __getattr__(self, op):
+        if op not in PRIMITIVES:
+            raise AttributeError(op)
+        return lambda *args: self.call(op, *args)
+
+    def call(self, op, *args):
+        use_math = self.lib == "math" and PRIMITIVES[op].math is not None
+        params = (("lib", "math"),) if use_math else ()
+        return self.builder.emit(op, args, params=params, loc=self.loc)
+
+
+# ---- arithmetic
+
+def _add(ops, g, x, y, out):
+    return g, g
+
+
+def _sub(ops, g, x, y, out):
+    return g, ops.neg(g)
+
+
+def _mul(ops, g, x, y, out):
+    return ops.mul(g, y), ops.mul(g, x)
+
+
+def _div(ops, g, x, y, out):
+    g_over_y = ops.div(g, y)
+    return g_over_y, ops.neg(ops.mul(g_over_y, out))
+
+
+def _pow(ops, g, x, y, out):
+    # d(x**y)/dx = y * x**(y-1) (no division by x, so x = 0 is fine); d/dy = x**y log x
+    return (ops.mul(ops.mul(g, y), ops.pow(x, ops.sub(y, Const(1)))),
+            ops.mul(ops.mul(g, out), ops.log(x)))
+
+
+def _neg(ops, g, x, out):
+    return (ops.neg(g),)
+
+
+# ---- elementwise functions: sympy-derived templates
+
+def _elementwise(name):
+    def rule(ops, g, *args_and_out):
+        *args, out = args_and_out
+        return tuple(_lower(ops, tree, g, args, out) for tree in template(name))
+    return rule
+
+
+def _lower(ops, tree, g, args, out):
+    head = tree[0]
+    if head == "g":
+        return g
+    if head == "out":
+        return out
+    if head == "arg":
+        return args[tree[1]]
+    if head == "const":
+        return Const(tree[1])
+    return ops.call(head, *(_lower(ops, t, g, args, out) for t in tree[1:]))
+
+
+VJP_RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "neg": _neg}
+for _name in sorted(derived_functions()):
+    if _name in VJP_RULES:
+        raise RuntimeError(f"two vjp rules for {_name}")
+    VJP_RULES[_name] = _elementwise(_name)
+
+
+def vjp(ops: Ops, instr: Instr, g):
+    """Contributions to each argument's adjoint from ``instr``'s output adjoint ``g``."""
+    if not PRIMITIVES[instr.op].differentiable:
+        return (None,) * len(instr.args)
+    return VJP_RULES[instr.op](ops, g, *instr.args, instr.out)

@@ -1,0 +1,146 @@
+"""The compiler's stages, in order, in one place.
+
+    source --parse--> ModuleInfo --lower--> SSA IR --optimize--> IR
+           --reverse--> adjoint IR --optimize--> IR --materialize--> IR --codegen--> Python
+
+Each stage is a pure function on IR; ``trace`` receives the IR after every stage, which
+is how ``gradc compile --emit ir`` and the pass tests look inside.
+"""
+
+import ast
+from dataclasses import dataclass
+
+from .codegen.module import GradientFunction, render_module
+from .errors import ArgumentError
+from .frontend.lower import lower_function
+from .frontend.source import ModuleInfo, parse_module
+from .ir.core import Function
+from .ir.verifier import verify
+from .passes.cse import cse
+from .passes.dce import dce
+from .passes.reverse_ad import materialize_gradients, reverse
+from .passes.simplify import simplify
+
+
+def optimize(fn: Function) -> Function:
+    """Simplify, share common subexpressions, drop dead code."""
+    return dce(cse(simplify(fn)))
+
+
+@dataclass(frozen=True)
+class Options:
+    optimize: bool = True
+    verify: bool = False
+
+
+def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
+                trace=None) -> Function:
+    """IR returning ``(value, *gradients)`` of function ``name`` w.r.t. ``wrt``."""
+    def stage(label, fn):
+        if options.verify:
+            verify(fn)
+        if trace is not None:
+            trace(label, fn)
+        return fn
+
+    fn = stage("lower", lower_function(info, name))
+    if options.optimize:
+        fn = stage("optimize", optimize(fn))
+    if len(fn.results) != 1:
+        raise ArgumentError(f"{name} returns {len(fn.results)} values; gradients need "
+                            "a single scalar output")
+    fn = stage("reverse", reverse(fn, wrt))
+    if options.optimize:
+        fn = stage("cleanup", optimize(fn))
+    return stage("materialize", materialize_gradients(fn, wrt))
+
+
+def without_value(fn: Function) -> Function:
+    """The gradient-only variant: the value is not returned, so DCE may drop its tail."""
+    return dce(fn.with_body(fn.body, fn.results[1:]))
+
+
+def resolve_wrt(info: ModuleInfo, name: str, wrt) -> tuple[tuple[int, ...], bool]:
+    """``wrt`` (an index, a name, or a tuple of them; None: every parameter without a
+    default) as parameter indices, and whether the caller asked for a tuple."""
+    node = info.functions[name]
+    names = [a.arg for a in node.args.posonlyargs + node.args.args]
+    if wrt is None:
+        required = len(names) - len(node.args.defaults)
+        return tuple(range(required)), required != 1
+    as_tuple = isinstance(wrt, (tuple, list))
+    indices = tuple(_wrt_index(names, name, w) for w in (wrt if as_tuple else (wrt,)))
+    if len(set(indices)) != len(indices):
+        raise ArgumentError(f"wrt={wrt!r} names an argument of {name} twice")
+    return indices, as_tuple
+
+
+def _wrt_index(names, fname, item) -> int:
+    if isinstance(item, bool) or not isinstance(item, (int, str)):
+        raise ArgumentError(f"wrt entries are argument indices or names, got {item!r}")
+    if isinstance(item, str):
+        if item not in names:
+            raise ArgumentError(f"{fname} has no argument {item!r} (arguments: "
+                                f"{', '.join(names)})")
+        return names.index(item)
+    if not -len(names) <= item < len(names):
+        raise ArgumentError(f"wrt={item} is out of range: {fname} takes {len(names)} "
+                            "arguments")
+    return item % len(names)
+
+
+def load(source: str, filename: str) -> ModuleInfo:
+    return parse_module(source, filename)
+
+
+def compile_source(source: str, filename: str, functions=None, wrt=None,
+                   options=Options(), trace=None, command="") -> str:
+    """Generated module text holding ``value_and_grad_<name>`` and ``grad_<name>`` for
+    each function named (default: every top-level function returning one value)."""
+    info = load(source, filename)
+    names = list(functions) if functions else scalar_functions(info)
+    for name in names:
+        if name not in info.functions:
+            raise ArgumentError(f"{filename} has no top-level function {name!r} "
+                                f"(functions: {', '.join(info.functions) or 'none'})")
+    generated = []
+    for name in names:
+        indices, as_tuple = resolve_wrt(info, name, wrt)
+        fn = gradient_ir(info, name, indices, options, trace)
+        generated += _generated_functions(fn, name, indices, as_tuple)
+    source_name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return render_module(generated, source_name, info.constants, command)
+
+
+def scalar_functions(info: ModuleInfo) -> list[str]:
+    """Top-level functions that may return one value (helpers returning tuples are
+    inlined into their callers but have no gradient of their own)."""
+    def returns_tuple(node):
+        last = node.body[-1] if node.body else None
+        return isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple)
+    return [name for name, node in info.functions.items() if not returns_tuple(node)]
+
+
+def _generated_functions(fn, name, indices, as_tuple):
+    wrt_names = ", ".join(fn.params[i].name for i in indices)
+    grads = _gradients_expression(as_tuple)
+
+    def value_and_grads(atom):
+        return ast.Tuple([atom(fn.results[0]), grads(atom, fn.results[1:])])
+
+    return [
+        GradientFunction(fn, f"value_and_grad_{name}",
+                         f"Value of {name} and its gradient with respect to {wrt_names}.",
+                         value_and_grads),
+        GradientFunction(without_value(fn), f"grad_{name}",
+                         f"Gradient of {name} with respect to {wrt_names}.",
+                         lambda atom, g=without_value(fn): grads(atom, g.results)),
+    ]
+
+
+def _gradients_expression(as_tuple):
+    def grads(atom, results):
+        if as_tuple:
+            return ast.Tuple([atom(r) for r in results])
+        return atom(results[0])
+    return grads
