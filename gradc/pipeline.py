@@ -7,7 +7,7 @@ Each stage is a pure function on IR; ``trace`` receives the IR after every stage
 is how ``gradc compile --emit ir`` and the pass tests look inside.
 """
 
-import ast
+from ast import Return, Tuple
 from dataclasses import dataclass
 
 from .codegen.module import GradientFunction, render_module
@@ -117,30 +117,22 @@ def scalar_functions(info: ModuleInfo) -> list[str]:
     inlined into their callers but have no gradient of their own)."""
     def returns_tuple(node):
         last = node.body[-1] if node.body else None
-        return isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple)
+        return isinstance(last, Return) and isinstance(last.value, Tuple)
     return [name for name, node in info.functions.items() if not returns_tuple(node)]
 
 
 def _generated_functions(fn, name, indices, as_tuple):
     wrt_names = ", ".join(fn.params[i].name for i in indices)
-    grads = _gradients_expression(as_tuple)
+    grad_only = without_value(fn)
 
-    def value_and_grads(atom):
-        return ast.Tuple([atom(fn.results[0]), grads(atom, fn.results[1:])])
+    def grads(results):
+        return tuple(results) if as_tuple else results[0]
 
     return [
         GradientFunction(fn, f"value_and_grad_{name}",
                          f"Value of {name} and its gradient with respect to {wrt_names}.",
-                         value_and_grads),
-        GradientFunction(without_value(fn), f"grad_{name}",
+                         (fn.results[0], grads(fn.results[1:]))),
+        GradientFunction(grad_only, f"grad_{name}",
                          f"Gradient of {name} with respect to {wrt_names}.",
-                         lambda atom, g=without_value(fn): grads(atom, g.results)),
+                         grads(grad_only.results)),
     ]
-
-
-def _gradients_expression(as_tuple):
-    def grads(atom, results):
-        if as_tuple:
-            return ast.Tuple([atom(r) for r in results])
-        return atom(results[0])
-    return grads

@@ -28,13 +28,19 @@ class FunctionEmitter:
         self.comments = comments
         self.reserved = reserved
 
-    def function(self, fn: Function, name: str, doc: str, returns: ast.expr) -> ast.FunctionDef:
+    def function(self, fn: Function, name: str, doc: str, returns) -> ast.FunctionDef:
+        """``returns``: an atom or a nested tuple of atoms, rendered as the return value."""
         self.names = assign_names(fn, self.reserved)
         body = [ast.Expr(ast.Constant(doc))]
         body += self._statements(fn)
-        body.append(ast.Return(returns(self.atom)))
+        body.append(ast.Return(self._returned(returns)))
         return ast.FunctionDef(name=name, args=self._arguments(fn), body=body,
                                decorator_list=[], returns=None, type_comment=None)
+
+    def _returned(self, value):
+        if isinstance(value, tuple):
+            return ast.Tuple([self._returned(v) for v in value])
+        return self.atom(value)
 
     def _arguments(self, fn):
         args = [ast.arg(arg=p.name, annotation=None) for p in fn.params]

@@ -24,7 +24,7 @@ class GradientFunction:
     ir: Function
     name: str
     doc: str
-    returns: object   # callable(atom_renderer) -> ast.expr
+    returns: object   # an atom, or a (nested) tuple of atoms
 
 
 def render_module(functions: list[GradientFunction], source_name: str,
