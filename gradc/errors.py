@@ -25,8 +25,10 @@ class UnsupportedSyntaxError(GradcError, SyntaxError):
     def __str__(self):
         parts = [f"{self.filename}:{self.lineno}:{self.col + 1}: error: {self.msg}"]
         if self.text:
-            parts.append("    " + self.text.rstrip("\n"))
-            parts.append("    " + " " * self.col + "^")
+            line = self.text.rstrip("\n")
+            code = line.lstrip()
+            parts.append("    " + code)
+            parts.append("    " + " " * max(self.col - (len(line) - len(code)), 0) + "^")
         if self.hint:
             parts.append(f"hint: {self.hint}")
         return "\n".join(parts)

@@ -96,11 +96,11 @@ class _FunctionLowering:
         body = node.body
         if body and _is_docstring(body[0]):
             body = body[1:]
+        for stmt in body[:-1]:
+            self._statement(stmt)
         if not body or not isinstance(body[-1], ast.Return):
             raise self.info.error(body[-1] if body else node,
                                   "the function must end with a return statement")
-        for stmt in body[:-1]:
-            self._statement(stmt)
         return self._return(body[-1])
 
     def _statement(self, stmt):
@@ -230,6 +230,8 @@ class _FunctionLowering:
         """(lib, primitive) for the callee expression, or a located error."""
         spelled = ast.unparse(func)
         lib, attr = self._library_function(func)
+        if lib is None and isinstance(func, ast.Attribute):
+            raise self.info.error(func, *expression_hint(func))
         if lib is None:
             raise self.info.error(func, f"'{spelled}' is not a function gradc knows",
                                   "call NumPy/math functions or functions of this module")
