@@ -98,20 +98,16 @@ def _compiled_module(source, filename, name, wrt, optimize):
 
 def _input_checker(f, name, wrt):
     """A check that the differentiated arguments are real-valued (not int or bool)."""
-    signature = inspect.signature(f)
-    params = list(signature.parameters)
+    parameters = list(inspect.signature(f).parameters.values())
     items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
-    chosen = [params[w] if isinstance(w, int) else w for w in items]
+    chosen = [parameters[w] if isinstance(w, int) else next(
+        p for p in parameters if p.name == w) for w in items]
+    positions = [(parameters.index(p), p.name, p.default) for p in chosen]
 
     def check(args, kwargs):
-        for index, param in enumerate(params):
-            if param not in chosen:
-                continue
-            if index < len(args):
-                value = args[index]
-            else:
-                value = kwargs.get(param, signature.parameters[param].default)
-            if type(value) is not float and _is_integer(value):
+        for index, param, default in positions:
+            value = args[index] if index < len(args) else kwargs.get(param, default)
+            if not isinstance(value, float) and _is_integer(value):
                 raise NonDifferentiableError(
                     f"grad of {name} with respect to {param!r} requires a real-valued "
                     f"input, got {type(value).__name__} {value!r:.40}; pass a float "

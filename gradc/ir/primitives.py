@@ -46,10 +46,10 @@ _ROWS = [
     _row("log10", 1, math="log10"),
     _row("log1p", 1, math="log1p"),
     _row("expm1", 1, math="expm1"),
-    _row("sqrt", 1, math="sqrt", kink="d sqrt(x)/dx at 0 is inf"),
+    _row("sqrt", 1, math="sqrt", kink="sqrt: the derivative at 0 is inf"),
     _row("square", 1),
     _row("reciprocal", 1),
-    _row("abs", 1, "absolute", "fabs", kink="d|x|/dx at 0 := 0"),
+    _row("abs", 1, "abs", "fabs", kink="abs: the derivative at 0 is taken as 0"),
     _row("sin", 1, math="sin"),
     _row("cos", 1, math="cos"),
     _row("tan", 1, math="tan"),
@@ -62,11 +62,11 @@ _ROWS = [
     _row("arcsinh", 1, math="asinh"),
     _row("arccosh", 1, math="acosh"),
     _row("arctanh", 1, math="atanh"),
-    _row("maximum", 2, commutative=True, kink="at ties x == y the gradient is split evenly"),
-    _row("minimum", 2, commutative=True, kink="at ties x == y the gradient is split evenly"),
+    _row("maximum", 2, commutative=True, kink="maximum: tied arguments split the gradient evenly"),
+    _row("minimum", 2, commutative=True, kink="minimum: tied arguments split the gradient evenly"),
     _row("arctan2", 2, math="atan2"),
     _row("hypot", 2, math="hypot", commutative=True),
-    _row("sign", 1, differentiable=False, kink="d sign(x)/dx := 0 everywhere"),
+    _row("sign", 1, differentiable=False),  # zero gradient everywhere
     # ---- internal: sum a gradient back to the shape of a broadcast operand; a constant
     # filled to the shape of a value (the gradient of an input the output ignores)
     Primitive("unbroadcast", 2, None, elementwise=False),
@@ -81,7 +81,7 @@ for _p in _ROWS:
 
 # Source spellings (numpy names, math names, builtins) -> primitive name.
 NUMPY_NAMES = {p.numpy: p.name for p in _ROWS if p.numpy}
-NUMPY_NAMES.update({"abs": "abs", "fabs": "abs", "pow": "pow", "asin": "arcsin",
+NUMPY_NAMES.update({"absolute": "abs", "fabs": "abs", "pow": "pow", "asin": "arcsin",
                     "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
                     "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2"})
 for _op in ("add", "subtract", "multiply", "divide", "negative"):
