@@ -47,14 +47,15 @@ def process_seconds(code, repeat=5, env=None, setup=None):
         if setup is not None:
             run_env.update(setup())
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], env=run_env, check=True)
+        subprocess.run([sys.executable, "-c", code], env=run_env, check=True,
+                       stdout=subprocess.DEVNULL)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
-def process_output(code, repeat=5, env=None, cwd=None):
+def process_output(code, repeat=5, env=None):
     """The stdout lines printed by ``repeat`` fresh ``python -c code`` processes."""
-    return [subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, check=True,
+    return [subprocess.run([sys.executable, "-c", code], env=env, check=True,
                            capture_output=True, text=True).stdout.strip()
             for _ in range(repeat)]
 

@@ -7,7 +7,6 @@ neither the compiler nor sympy. Deleting the directory clears the cache.
 """
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -23,7 +22,7 @@ def cache_dir() -> Path:
 
 def entry_path(source: str, filename: str, function: str, options: dict) -> Path:
     """Where the compiled module for this exact input lives (whether or not it exists)."""
-    payload = json.dumps([__version__, source, function, options], sort_keys=True)
+    payload = repr((__version__, source, function, sorted(options.items())))
     key = hashlib.sha256(payload.encode()).hexdigest()[:20]
     stem = Path(filename).stem.replace("-", "_") or "module"
     return cache_dir() / f"{stem}_{function}_{key}.py"

@@ -7,7 +7,9 @@ Each stage is a pure function on IR; ``trace`` receives the IR after every stage
 is how ``gradc compile --emit ir`` and the pass tests look inside.
 """
 
+import gc
 from ast import Return, Tuple
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .codegen.module import GradientFunction, render_module
@@ -97,6 +99,24 @@ def compile_source(source: str, filename: str, functions=None, wrt=None,
                    options=Options(), trace=None, command="") -> str:
     """Generated module text holding ``value_and_grad_<name>`` and ``grad_<name>`` for
     each function named (default: every top-level function returning one value)."""
+    with _collector_paused():
+        return _compile(source, filename, functions, wrt, options, trace, command)
+
+
+@contextmanager
+def _collector_paused():
+    """The compiler allocates many small objects and frees none until it finishes, which
+    makes Python's cyclic collector rescan the growing heap: quadratic time without this."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compile(source, filename, functions, wrt, options, trace, command):
     info = load(source, filename)
     names = list(functions) if functions else scalar_functions(info)
     for name in names:

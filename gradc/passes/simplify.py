@@ -129,7 +129,17 @@ def _pow(instr, x, y, defs):
 
 
 def _neg(instr, x, defs):
-    return _negated(x, defs)
+    """--a -> a, and -(-a * b) -> a * b (likewise for /), so sign flips cancel."""
+    if (inner := _negated(x, defs)) is not None:
+        return inner
+    product = defs.get(x) if isinstance(x, Var) else None
+    if product is not None and product.op in ("mul", "div"):
+        a, b = product.args
+        if (na := _negated(a, defs)) is not None:
+            return _with(instr, product.op, na, b)
+        if (nb := _negated(b, defs)) is not None:
+            return _with(instr, product.op, a, nb)
+    return None
 
 
 def _unbroadcast(instr, g, like, defs):
