@@ -5,9 +5,9 @@ import importlib.util
 import math
 
 import pytest
+from conftest import ROOT
 
 import gradc
-from conftest import ROOT
 
 DX, DZ = 1208.3812151266095, 809.707479218564
 

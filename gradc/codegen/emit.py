@@ -78,9 +78,9 @@ class FunctionEmitter:
 
     def expression(self, instr: Instr) -> ast.expr:
         args = [self.atom(a) for a in instr.args]
-        if instr.op in _OPERATORS:
+        if instr.op in _OPERATORS and instr.param("form") != "call":
             return ast.BinOp(args[0], _OPERATORS[instr.op](), args[1])
-        if instr.op == "neg":
+        if instr.op == "neg" and instr.param("form") != "call":
             return ast.UnaryOp(ast.USub(), args[0])
         if instr.op in HELPERS:
             return _call(ast.Name(HELPERS[instr.op]), args)

@@ -26,8 +26,9 @@ def write_atomic(path: Path, text: str) -> None:
 
 def load_module(path: Path, module_name: str):
     """Import the module at ``path`` under ``module_name`` (registered in sys.modules)."""
-    if module_name in sys.modules:
-        return sys.modules[module_name]
+    loaded = sys.modules.get(module_name)
+    if loaded is not None and getattr(loaded, "__file__", None) == str(path):
+        return loaded
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

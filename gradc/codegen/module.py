@@ -79,7 +79,7 @@ def _imports(functions):
                       if isinstance(a, Const) and "." in a.name}
         if instr.param("lib") == "math":
             libraries.add("math")
-        elif PRIMITIVES[instr.op].operator is None:
+        elif PRIMITIVES[instr.op].operator is None or instr.param("form") == "call":
             libraries.add("np")  # np functions, and the helpers, which use numpy
     lines = ["import math"] * ("math" in libraries) + ["import numpy as np"] * ("np" in libraries)
     return "\n".join(lines)

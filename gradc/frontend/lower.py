@@ -203,8 +203,11 @@ class _FunctionLowering:
                               "gradc sees parameters, local names assigned above, and "
                               "numeric constants defined at module level")
 
-    def _emit(self, op, *args, lib=None):
+    def _emit(self, op, *args, lib=None, call=False):
+        """``call``: an operator spelled as a function (np.power, math.pow), which keeps
+        the function's semantics (no complex results from negative bases)."""
         params = (("lib", "math"),) if lib == "math" else ()
+        params += (("form", "call"),) if call else ()
         return self.builder.emit(op, args, params=params, loc=self.loc)
 
     # ---- calls
@@ -224,7 +227,8 @@ class _FunctionLowering:
         if len(args) != arity:
             raise self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
                                         f"argument{'s' * (arity > 1)} here, got {len(args)}")
-        return self._emit(prim, *args, lib=lib)
+        call = PRIMITIVES[prim].operator is not None and lib != "builtins"
+        return self._emit(prim, *args, lib=lib, call=call)
 
     def _resolve_primitive(self, func):
         """(lib, primitive) for the callee expression, or a located error."""

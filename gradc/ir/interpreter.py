@@ -18,7 +18,7 @@ def run(fn: Function, *args, **kwargs):
 
     with np.errstate(all="ignore"):
         for instr in fn.body:
-            impl = implementation(instr.op, instr.param("lib", "numpy"))
+            impl = implementation(instr.op, instr.params)
             env[instr.out] = impl(*map(read, instr.args))
     results = tuple(read(r) for r in fn.results)
     return results[0] if len(results) == 1 else results

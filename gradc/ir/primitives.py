@@ -46,7 +46,8 @@ _ROWS = [
     _row("log10", 1, math="log10"),
     _row("log1p", 1, math="log1p"),
     _row("expm1", 1, math="expm1"),
-    _row("sqrt", 1, math="sqrt", kink="sqrt: the derivative at 0 is inf"),
+    _row("sqrt", 1, math="sqrt", kink="sqrt: the derivative at 0 is infinite (inf with numpy, "
+         "ZeroDivisionError on floats with math)"),
     _row("square", 1),
     _row("reciprocal", 1),
     _row("abs", 1, "abs", "fabs", kink="abs: the derivative at 0 is taken as 0"),
@@ -98,10 +99,13 @@ _OPERATOR_IMPLS = {
 }
 
 
-def implementation(name, lib="numpy"):
-    """The Python callable computing primitive ``name`` (used by the interpreter and
-    constant folding); ``lib='math'`` picks the math module's spelling where it has one."""
-    if name in _OPERATOR_IMPLS:
+def implementation(name, params=()):
+    """The Python callable computing primitive ``name`` as spelled by ``params`` (used by
+    the interpreter and constant folding): ``lib='math'`` picks the math module's function,
+    ``form='call'`` a function call (np.power) rather than the operator (**)."""
+    spelling = dict(params)
+    lib, call = spelling.get("lib", "numpy"), spelling.get("form") == "call"
+    if name in _OPERATOR_IMPLS and not call:
         return _OPERATOR_IMPLS[name]
     if name == "unbroadcast":
         return helpers._unbroadcast

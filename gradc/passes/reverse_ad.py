@@ -39,15 +39,29 @@ def reverse(fn: Function, wrt: tuple[int, ...]) -> Function:
             continue
         loc = replace(instr.loc, role="grad", note=PRIMITIVES[instr.op].kink)
         start = len(builder.body)
-        ops = Ops(builder, loc, instr.param("lib", "numpy"))
-        for arg, contribution in zip(instr.args, vjp(ops, instr, g)):
-            if contribution is None or isinstance(arg, Const) or arg not in active:
-                continue
+        ops = Ops(builder, loc, instr)
+        wanted = [(arg, c) for arg, c in zip(instr.args, vjp(ops, instr, g))
+                  if c is not None and isinstance(arg, Var) and arg in active]
+        _prune(builder, start, [c for _, c in wanted])
+        for arg, contribution in wanted:
             if shapes[arg] != shapes[instr.out]:
                 contribution = ops.unbroadcast(contribution, arg)
             _accumulate(builder, adjoints, arg, contribution, loc, start)
     grads = [adjoints.get(var, Const(0.0)) for var in wrt_vars]
     return fn.with_body(builder.body, [result, *grads])
+
+
+def _prune(builder, start, kept):
+    """Drop what a rule built for arguments that need no gradient (an inactive or
+    constant exponent must not evaluate log(x), even in unoptimized code)."""
+    live = {c for c in kept if isinstance(c, Var)}
+    body = builder.body[start:]
+    needed = []
+    for instr in reversed(body):
+        if instr.out in live:
+            needed.append(instr)
+            live.update(a for a in instr.args if isinstance(a, Var))
+    builder.body[start:] = reversed(needed)
 
 
 def _accumulate(builder, adjoints, arg, contribution, loc, start):

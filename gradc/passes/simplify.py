@@ -51,13 +51,12 @@ def _rewrite(instr: Instr, defs):
 def _fold(instr):
     with np.errstate(all="ignore"):
         try:
-            value = implementation(instr.op, instr.param("lib", "numpy"))(
-                *(a.value for a in instr.args))
-        except (ArithmeticError, ValueError):
+            value = implementation(instr.op, instr.params)(*(a.value for a in instr.args))
+        except (ArithmeticError, ValueError, TypeError):
             return None
-    if np.ndim(value) != 0 or not math.isfinite(value):
-        return None
-    if isinstance(value, (bool, np.bool_)):
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+        return None  # complex, boolean or array results stay as computed at run time
+    if not math.isfinite(value):
         return None
     return Const(int(value) if isinstance(value, (int, np.integer)) else float(value))
 

@@ -14,10 +14,13 @@ from .derivatives import derived_functions, template
 
 class Ops:
     """Builds IR for a rule: arithmetic methods and calls of elementwise primitives,
-    spelled with the math module where the primal instruction was."""
+    spelled as the primal instruction was (math functions on floats; np.power and
+    math.pow as calls, so the adjoint keeps their semantics)."""
 
-    def __init__(self, builder: Builder, loc: Loc, lib: str = "numpy"):
-        self.builder, self.loc, self.lib = builder, loc, lib
+    def __init__(self, builder: Builder, loc: Loc, primal: Instr | None = None):
+        self.builder, self.loc = builder, loc
+        self.lib = primal.param("lib", "numpy") if primal else "numpy"
+        self.pow_call = primal is not None and primal.op == "pow" and primal.param("form")
 
     def __getattr__(self, op):
         if op not in PRIMITIVES:
@@ -27,6 +30,8 @@ class Ops:
     def call(self, op, *args):
         use_math = self.lib == "math" and PRIMITIVES[op].math is not None
         params = (("lib", "math"),) if use_math else ()
+        if op == "pow" and self.pow_call:
+            params += (("form", "call"),)
         return self.builder.emit(op, args, params=params, loc=self.loc)
 
 

@@ -1,0 +1,462 @@
+"""Every user-facing primitive, one at a time, against central finite differences.
+
+``DOMAINS`` is the table: one row per primitive of ``PRIMITIVES`` (internal ops
+excepted) giving a sampler of points where the primitive is smooth. Each row is compiled
+with ``compile_source`` in its NumPy spelling (operators for + - * / ** and unary -) and,
+where the math module has the function, in its math spelling, and the generated
+gradient is compared with a five-point central difference of the primal at several
+points. A completeness test fails when a primitive is added without a row here, a vjp
+rule or a way for codegen to emit it.
+"""
+
+import ast
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import gradc
+import gradc.passes.vjp_rules as vjp_rules
+from gradc.codegen.module import GradientFunction, render_module
+from gradc.ir.core import Function, Instr, Param, Var
+from gradc.ir.primitives import BUILTIN_NAMES, MATH_NAMES, NUMPY_NAMES, PRIMITIVES, implementation
+from gradc.passes.derivatives import derived_functions, template
+from gradc.pipeline import Options, compile_source
+
+INTERNAL = {"unbroadcast", "full_like"}
+USER_FACING = sorted(set(PRIMITIVES) - INTERNAL)
+N_POINTS = 6
+TOL = 1e-6
+HEADER = "import numpy as np\nimport math\n\n\n"
+
+
+# ---------------------------------------------------------------- the table
+
+def _u(rng, lo, hi):
+    return float(rng.uniform(lo, hi))
+
+
+def _signed(rng, lo, hi):
+    """|value| in [lo, hi], either sign: away from a kink or pole at 0."""
+    return float(rng.choice([-1.0, 1.0]) * rng.uniform(lo, hi))
+
+
+def _apart(rng):
+    """(x, y) with |x - y| >= 0.1: away from the tie of maximum/minimum."""
+    x = _u(rng, -3, 3)
+    return x, x + _signed(rng, 0.1, 2.0)
+
+
+def _polar(rng, avoid_negative_x_axis=False):
+    """A point at radius 0.3..3, away from the origin (and, for atan2, its branch cut)."""
+    radius = _u(rng, 0.3, 3.0)
+    limit = math.pi - 0.2 if avoid_negative_x_axis else math.pi
+    angle = _u(rng, -limit, limit)
+    return radius * math.sin(angle), radius * math.cos(angle)  # (y, x) order for atan2
+
+
+@dataclass(frozen=True)
+class Domain:
+    sample: Callable  # rng -> tuple of floats, one per argument
+
+
+DOMAINS: dict[str, Domain] = {
+    # operators
+    "add": Domain(lambda r: (_u(r, -3, 3), _u(r, -3, 3))),
+    "sub": Domain(lambda r: (_u(r, -3, 3), _u(r, -3, 3))),
+    "mul": Domain(lambda r: (_u(r, -3, 3), _u(r, -3, 3))),
+    "div": Domain(lambda r: (_u(r, -3, 3), _signed(r, 0.3, 3))),
+    "pow": Domain(lambda r: (_u(r, 0.2, 3), _u(r, -2.5, 2.5))),
+    "neg": Domain(lambda r: (_u(r, -3, 3),)),
+    # elementwise functions
+    "exp": Domain(lambda r: (_u(r, -3, 3),)),
+    "log": Domain(lambda r: (_u(r, 0.1, 5),)),
+    "log2": Domain(lambda r: (_u(r, 0.1, 5),)),
+    "log10": Domain(lambda r: (_u(r, 0.1, 5),)),
+    "log1p": Domain(lambda r: (_u(r, -0.8, 5),)),
+    "expm1": Domain(lambda r: (_u(r, -3, 3),)),
+    "sqrt": Domain(lambda r: (_u(r, 0.1, 5),)),
+    "square": Domain(lambda r: (_u(r, -3, 3),)),
+    "reciprocal": Domain(lambda r: (_signed(r, 0.3, 3),)),
+    "abs": Domain(lambda r: (_signed(r, 0.1, 3),)),
+    "sin": Domain(lambda r: (_u(r, -4, 4),)),
+    "cos": Domain(lambda r: (_u(r, -4, 4),)),
+    "tan": Domain(lambda r: (_u(r, -1.3, 1.3),)),
+    "arcsin": Domain(lambda r: (_u(r, -0.9, 0.9),)),
+    "arccos": Domain(lambda r: (_u(r, -0.9, 0.9),)),
+    "arctan": Domain(lambda r: (_u(r, -4, 4),)),
+    "sinh": Domain(lambda r: (_u(r, -3, 3),)),
+    "cosh": Domain(lambda r: (_u(r, -3, 3),)),
+    "tanh": Domain(lambda r: (_u(r, -3, 3),)),
+    "arcsinh": Domain(lambda r: (_u(r, -4, 4),)),
+    "arccosh": Domain(lambda r: (_u(r, 1.1, 5),)),
+    "arctanh": Domain(lambda r: (_u(r, -0.9, 0.9),)),
+    "maximum": Domain(_apart),
+    "minimum": Domain(_apart),
+    "arctan2": Domain(lambda r: _polar(r, avoid_negative_x_axis=True)),
+    "hypot": Domain(_polar),
+    "sign": Domain(lambda r: (_signed(r, 0.1, 3),)),
+}
+
+_PARAMS = ("x", "y")
+
+
+def numpy_expression(name: str) -> str:
+    """The primitive applied to the parameters, as the accepted language spells it with
+    NumPy: an operator where it is one, else ``np.<numpy name>(...)``."""
+    prim = PRIMITIVES[name]
+    args = _PARAMS[:prim.arity]
+    if prim.operator == "neg":
+        return "-x"
+    if prim.operator:
+        return f"x {prim.operator} y"
+    return f"np.{prim.numpy}({', '.join(args)})"
+
+
+def math_expression(name: str) -> str:
+    prim = PRIMITIVES[name]
+    return f"math.{prim.math}({', '.join(_PARAMS[:prim.arity])})"
+
+
+def source_for(expression: str, arity: int) -> str:
+    return HEADER + f"def f({', '.join(_PARAMS[:arity])}):\n    return {expression}\n"
+
+
+VERIFIED = Options(optimize=True, verify=True)
+
+
+def compile_module(source: str, options=VERIFIED) -> dict:
+    """The generated module for ``source`` (compiled now, never from a cache), and the
+    primal executed from the same text, as one namespace: ``f``, ``grad_f`` ..."""
+    text = compile_source(source, "prim.py", functions=["f"], options=options)
+    namespace: dict = {}
+    exec(compile(text, "<generated>", "exec"), namespace)
+    primal: dict = {}
+    exec(compile(source, "<primal>", "exec"), primal)
+    namespace["f"] = primal["f"]
+    namespace["__text__"] = text
+    return namespace
+
+
+# ---------------------------------------------------------------- finite differences
+
+def central_difference(f, point, index):
+    """Five-point central difference of ``f`` in argument ``index`` (error O(h^4))."""
+    h = 1e-3 * max(1.0, abs(point[index]))
+
+    def at(offset):
+        shifted = list(point)
+        shifted[index] = point[index] + offset
+        return float(f(*shifted))
+
+    return (8 * (at(h) - at(-h)) - (at(2 * h) - at(-2 * h))) / (12 * h)
+
+
+def as_tuple(grads, arity):
+    return tuple(grads) if arity > 1 else (grads,)
+
+
+def gradient_mismatches(grad_f, f, points, tol=TOL):
+    """Entries where ``grad_f`` and finite differences of ``f`` disagree, as
+    ``(point, argument, analytic, numeric, error)``; error is relative for large
+    gradients and absolute for small ones. Empty when every entry agrees."""
+    bad = []
+    for point in points:
+        analytic = as_tuple(grad_f(*point), len(point))
+        for index, a in enumerate(analytic):
+            numeric = central_difference(f, point, index)
+            a = float(a)
+            error = abs(a - numeric) / max(1.0, abs(a), abs(numeric))
+            if not error <= tol:  # also catches nan
+                bad.append((point, index, a, numeric, error))
+    return bad
+
+
+def sample_points(name, n=N_POINTS, seed=0):
+    rng = np.random.default_rng([seed, sorted(DOMAINS).index(name)])
+    return [DOMAINS[name].sample(rng) for _ in range(n)]
+
+
+# ---------------------------------------------------------------- completeness
+
+def test_every_user_facing_primitive_has_a_row():
+    missing = set(USER_FACING) - set(DOMAINS)
+    stale = set(DOMAINS) - set(USER_FACING)
+    assert not missing, f"primitives without a row in DOMAINS: {sorted(missing)}"
+    assert not stale, f"rows for primitives that no longer exist: {sorted(stale)}"
+    for name in USER_FACING:
+        point = DOMAINS[name].sample(np.random.default_rng(0))
+        assert len(point) == PRIMITIVES[name].arity, name
+
+
+def test_every_differentiable_primitive_has_a_vjp_rule():
+    differentiable = {n for n, p in PRIMITIVES.items() if p.differentiable}
+    assert differentiable - INTERNAL <= set(vjp_rules.VJP_RULES)
+    assert differentiable - set(vjp_rules.VJP_RULES) <= INTERNAL
+    assert set(vjp_rules.VJP_RULES) <= set(PRIMITIVES)
+    for name in USER_FACING:
+        assert PRIMITIVES[name].elementwise, name
+
+
+def test_every_template_lowers_to_known_primitives():
+    """Each derived template has one tree per argument, built only from primitives."""
+    def heads(tree):
+        if tree[0] in ("g", "out", "arg", "const"):
+            return set()
+        found = {tree[0]}
+        for sub in tree[1:]:
+            found |= heads(sub)
+        return found
+
+    for name in sorted(derived_functions()):
+        assert name in PRIMITIVES, name
+        trees = template(name)
+        assert len(trees) == PRIMITIVES[name].arity, name
+        for tree in trees:
+            assert heads(tree) <= set(PRIMITIVES), (name, tree)
+
+
+@pytest.mark.parametrize("name, lib", [(n, "numpy") for n in USER_FACING]
+                         + [(n, "math") for n in USER_FACING if PRIMITIVES[n].math])
+def test_codegen_emits_primitive(name, lib):
+    """A one-instruction IR function of each primitive renders to Python that computes
+    what the interpreter's implementation computes."""
+    prim = PRIMITIVES[name]
+    params = tuple(Param(Var(i, p)) for i, p in enumerate(_PARAMS[:prim.arity]))
+    out = Var(len(params))
+    lib_params = (("lib", "math"),) if lib == "math" else ()
+    instr = Instr((out,), name, tuple(p.var for p in params), lib_params)
+    fn = Function("h", params, (instr,), (out,))
+    text = render_module([GradientFunction(fn, "h", "doc", out)], "m.py", {})
+    ast.parse(text)
+    namespace: dict = {}
+    exec(compile(text, "<generated>", "exec"), namespace)
+    for point in sample_points(name, 3):
+        expected = implementation(name, (("lib", lib),))(*point)
+        assert namespace["h"](*point) == pytest.approx(expected, rel=1e-15, abs=0)
+
+
+# ---------------------------------------------------------------- gradients
+
+@pytest.mark.parametrize("name", USER_FACING)
+def test_numpy_spelling_matches_finite_differences(name):
+    arity = PRIMITIVES[name].arity
+    ns = compile_module(source_for(numpy_expression(name), arity))
+    bad = gradient_mismatches(ns["grad_f"], ns["f"], sample_points(name))
+    assert not bad, f"{numpy_expression(name)}: {bad}"
+
+
+POWER_SPELLINGS = ["np.power(x, y)", "pow(x, y)", "math.pow(x, y)"]
+
+
+@pytest.mark.parametrize("expression", POWER_SPELLINGS)
+def test_power_spellings_match_finite_differences(expression):
+    ns = compile_module(source_for(expression, 2))
+    bad = gradient_mismatches(ns["grad_f"], ns["f"], sample_points("pow"))
+    assert not bad, f"{expression}: {bad}"
+
+
+@pytest.mark.parametrize("name", [n for n in USER_FACING if PRIMITIVES[n].math])
+def test_math_spelling_matches_finite_differences(name):
+    arity = PRIMITIVES[name].arity
+    ns = compile_module(source_for(math_expression(name), arity))
+    assert "math." in ns["__text__"]
+    bad = gradient_mismatches(ns["grad_f"], ns["f"], sample_points(name))
+    assert not bad, f"{math_expression(name)}: {bad}"
+
+
+def _alias_cases():
+    cases = []
+    for spelled, name in sorted(NUMPY_NAMES.items()):
+        if spelled != PRIMITIVES[name].numpy and name in DOMAINS:
+            cases.append((f"np.{spelled}", name))
+    for spelled, name in sorted(BUILTIN_NAMES.items()):
+        cases.append((spelled, name))
+    return cases
+
+
+@pytest.mark.parametrize("callee, name", _alias_cases())
+def test_alias_spellings_match_finite_differences(callee, name):
+    """Alternative spellings (np.fabs, np.asin, builtin abs ...) mean the same primitive."""
+    arity = PRIMITIVES[name].arity
+    expression = f"{callee}({', '.join(_PARAMS[:arity])})"
+    ns = compile_module(source_for(expression, arity))
+    bad = gradient_mismatches(ns["grad_f"], ns["f"], sample_points(name))
+    assert not bad, f"{expression}: {bad}"
+
+
+def test_math_names_cover_the_table():
+    assert set(MATH_NAMES.values()) <= set(DOMAINS)
+    for spelled in MATH_NAMES:
+        assert callable(getattr(math, spelled))
+
+
+@pytest.mark.parametrize("name", USER_FACING)
+def test_numpy_spelling_on_zero_d_arrays(name):
+    """The generated code is elementwise: on 0-d float64 arrays it gives what it gives on
+    floats, and the value agrees with the primal."""
+    arity = PRIMITIVES[name].arity
+    ns = compile_module(source_for(numpy_expression(name), arity))
+    for point in sample_points(name, 3, seed=1):
+        arrays = [np.array(v, dtype=np.float64) for v in point]
+        value, grads = ns["value_and_grad_f"](*arrays)
+        assert np.shape(value) == ()
+        assert float(value) == pytest.approx(float(ns["f"](*point)), rel=1e-15, abs=0)
+        on_arrays = as_tuple(grads, arity)
+        on_floats = as_tuple(ns["grad_f"](*point), arity)
+        for a, b in zip(on_arrays, on_floats):
+            assert np.shape(a) == ()
+            assert np.asarray(a).dtype == np.float64
+            assert float(a) == pytest.approx(float(b), rel=1e-14, abs=1e-300)
+    bad = gradient_mismatches(lambda *p: ns["grad_f"](*map(np.array, p)), ns["f"],
+                              sample_points(name, 3, seed=2))
+    assert not bad
+
+
+@pytest.mark.parametrize("name", USER_FACING)
+def test_unoptimized_and_verified_compile_agree(name):
+    arity = PRIMITIVES[name].arity
+    source = source_for(numpy_expression(name), arity)
+    fast = compile_module(source)
+    slow = compile_module(source, Options(optimize=False, verify=True))
+    with np.errstate(all="ignore"):  # unoptimized code keeps dead branches (log of x)
+        for point in sample_points(name, 3, seed=3):
+            a = as_tuple(fast["grad_f"](*point), arity)
+            b = as_tuple(slow["grad_f"](*point), arity)
+            assert np.allclose(a, b, rtol=1e-12, atol=0), (point, a, b)
+
+
+# ---------------------------------------------------------------- kink conventions
+
+@pytest.mark.parametrize("expression", ["np.abs(x)", "np.absolute(x)", "np.fabs(x)",
+                                        "math.fabs(x)", "abs(x)"])
+def test_abs_has_zero_gradient_at_zero(expression):
+    ns = compile_module(source_for(expression, 1))
+    assert float(ns["grad_f"](0.0)) == 0.0
+    assert float(ns["grad_f"](-0.0)) == 0.0
+    assert float(ns["grad_f"](np.array(0.0))) == 0.0
+    assert float(ns["grad_f"](2.5)) == 1.0
+    assert float(ns["grad_f"](-2.5)) == -1.0
+
+
+@pytest.mark.parametrize("fn", ["maximum", "minimum"])
+@pytest.mark.parametrize("tie", [0.0, 1.5, -2.0])
+def test_maximum_and_minimum_split_ties_evenly(fn, tie):
+    ns = compile_module(source_for(f"np.{fn}(x, y)", 2))
+    gx, gy = ns["grad_f"](tie, tie)
+    assert (float(gx), float(gy)) == (0.5, 0.5)
+    gx, gy = ns["grad_f"](tie + 1.0, tie)
+    assert (float(gx), float(gy)) == ((1.0, 0.0) if fn == "maximum" else (0.0, 1.0))
+
+
+def test_tie_split_inside_a_chain():
+    """With the tie argument used twice the two halves add up to the full gradient."""
+    ns = compile_module(source_for("np.maximum(x, x) * 3.0", 1))
+    assert float(ns["grad_f"](0.75)) == 3.0
+
+
+@pytest.mark.parametrize("point", [-2.0, -0.0, 0.0, 1e-300, 3.0])
+def test_sign_has_zero_gradient(point):
+    ns = compile_module(source_for("np.sign(x) * x + np.sign(x)", 1))
+    # d/dx (sign(x) * x + sign(x)) with d sign := 0 is sign(x)
+    assert float(ns["grad_f"](point)) == float(np.sign(point))
+    plain = compile_module(source_for("np.sign(x)", 1))
+    assert float(np.asarray(plain["grad_f"](point))) == 0.0
+
+
+def test_sqrt_gradient_at_zero_is_inf_with_numpy():
+    ns = compile_module(source_for("np.sqrt(x)", 1))
+    with np.errstate(divide="ignore"):
+        assert float(ns["grad_f"](0.0)) == math.inf
+
+
+def test_sqrt_gradient_at_zero_with_math_follows_python_float_semantics():
+    """Python floats raise on division by zero; the math spelling keeps that (documented)."""
+    ns = compile_module(source_for("math.sqrt(x)", 1))
+    with pytest.raises(ZeroDivisionError):
+        ns["grad_f"](0.0)
+
+
+def test_kink_notes_are_declared():
+    for name in ("abs", "maximum", "minimum", "sqrt"):
+        assert PRIMITIVES[name].kink, name
+
+
+# ---------------------------------------------------------------- a wrong rule is caught
+
+def _wrong_sin(ops, g, x, out):
+    return (ops.mul(g, out),)  # +g*sin(x): the derivative of sin is cos
+
+
+def test_helper_reports_a_wrong_vjp_rule(monkeypatch):
+    source = source_for("np.sin(x)", 1)
+    good = compile_module(source)
+    assert not gradient_mismatches(good["grad_f"], good["f"], sample_points("sin"))
+    monkeypatch.setitem(vjp_rules.VJP_RULES, "sin", _wrong_sin)
+    bad = compile_module(source)
+    assert gradient_mismatches(bad["grad_f"], bad["f"], sample_points("sin"))
+
+
+def test_helper_reports_a_wrong_template(monkeypatch):
+    real = vjp_rules.template
+
+    def wrong(name):
+        if name == "cos":
+            return (("mul", ("g",), ("sin", ("arg", 0))),)  # sign flipped
+        return real(name)
+
+    monkeypatch.setattr(vjp_rules, "template", wrong)
+    for spelling in ("np.cos(x)", "math.cos(x)"):
+        ns = compile_module(source_for(spelling, 1))
+        assert gradient_mismatches(ns["grad_f"], ns["f"], sample_points("cos"))
+
+
+def test_check_grad_raises_on_a_wrong_rule(monkeypatch, tmp_path, module_from_source):
+    # gradc.grad caches on disk and in sys.modules keyed by source text + options, so the
+    # wrongly compiled function gets a source text of its own and a private cache.
+    monkeypatch.setenv("GRADC_CACHE_DIR", str(tmp_path / "cache"))
+    good = module_from_source(source_for("np.sin(x) * 2.0  # right rule", 1), "right_rule")
+    assert gradc.check_grad(good.f, 0.7) < 1e-6
+    monkeypatch.setitem(vjp_rules.VJP_RULES, "sin", _wrong_sin)
+    bad = module_from_source(source_for("np.sin(x) * 2.0  # wrong rule", 1), "wrong_rule")
+    with pytest.raises(gradc.GradientCheckError, match="gradient check failed"):
+        gradc.check_grad(bad.f, 0.7)
+
+
+def test_check_grad_passes_on_every_numpy_row(module_from_source):
+    """The public API path (file, cache, import) agrees with the table too."""
+    lines = [HEADER.rstrip("\n"), ""]
+    names = []
+    for name in USER_FACING:
+        arity = PRIMITIVES[name].arity
+        lines += ["", f"def f_{name}({', '.join(_PARAMS[:arity])}):",
+                  f"    return {numpy_expression(name)}", ""]
+        names.append(name)
+    module = module_from_source("\n".join(lines), "all_rows")
+    for name in names:
+        fn = getattr(module, f"f_{name}")
+        arity = PRIMITIVES[name].arity
+        for point in sample_points(name, 2, seed=4):
+            wrt = tuple(range(arity))
+            assert gradc.check_grad(fn, *point, wrt=wrt, eps=1e-6, tol=1e-5) <= 1e-5
+
+
+# ---------------------------------------------------------------- pow's spellings
+
+def test_np_power_keeps_numpy_semantics_on_negative_base():
+    ns = compile_module(source_for("np.power(x, 0.5)", 1))
+    with np.errstate(invalid="ignore"):
+        value, grad = ns["value_and_grad_f"](-4.0)
+        primal = ns["f"](-4.0)
+    assert math.isnan(primal)
+    assert not isinstance(value, complex) and math.isnan(value)
+    assert not isinstance(grad, complex)
+
+
+def test_constant_np_power_of_negative_base_compiles():
+    ns = compile_module(source_for("x * np.power(-8.0, 0.5)", 1))
+    with np.errstate(invalid="ignore"):
+        value, grad = ns["value_and_grad_f"](1.0)
+    assert math.isnan(value) and math.isnan(grad)
