@@ -59,3 +59,21 @@ def test_generated_example_shares_intermediates():
     assert code.count("a = x * z") == 1
     assert "a_bar = a_bar + d" in code
     assert "_unbroadcast" not in text  # x and z are declared float
+
+
+ACTIVATIONS = ["sigmoid_unit", "tanh_unit", "relu_unit", "softplus_unit", "cross_entropy_unit"]
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@pytest.mark.parametrize("point", [(0.7, 1.3, 0.2), (-1.1, 0.4, 0.9), (2.0, -0.8, 1.0)])
+def test_activation_units_match_finite_differences(name, point):
+    example = load(ROOT / "examples" / "activations.py", "example_activations")
+    assert gradc.check_grad(getattr(example, name), *point, wrt=(0, 1, 2)) < 1e-7
+
+
+def test_relu_gradient_is_clipped_below_zero_and_sigmoid_saturates():
+    generated = load(ROOT / "generated" / "activations_grad.py", "generated_activations")
+    assert generated.grad_relu_unit(-1.0, 2.0, 0.5) == (0.0, 0.0, 0.5)
+    dw_small, _, _ = generated.grad_sigmoid_unit(0.1, 1.0, 1.0)
+    dw_saturated, _, _ = generated.grad_sigmoid_unit(20.0, 1.0, 0.0)
+    assert abs(dw_saturated) < 1e-8 < abs(dw_small)  # the vanishing gradient of SEED.md 6
