@@ -1,4 +1,4 @@
-"""The public API: ``grad``, ``value_and_grad`` and ``check_grad``.
+"""The public API: ``grad``, ``value_and_grad`` (reverse mode) and ``jvp`` (forward mode).
 
 Compiling reads the function's module source (never runs it), generates the gradient
 module, caches it on disk and imports it from there. The returned callable carries
@@ -13,7 +13,7 @@ import numpy as np
 
 from . import cache
 from .codegen.loader import load_module, write_atomic
-from .errors import ArgumentError, GradientCheckError, NonDifferentiableError
+from .errors import ArgumentError, NonDifferentiableError
 
 
 def grad(f=None, wrt=0, *, optimize=True):
@@ -45,10 +45,54 @@ def value_and_grad(f=None, wrt=0, *, optimize=True):
     return _differentiate(f, wrt, optimize, with_value=True)
 
 
+def jvp(f, primals, tangents, *, optimize=True):
+    """Forward mode: the value of ``f`` at ``primals`` and its directional derivative
+    along ``tangents`` (JAX's convention), from generated dual-number code.
+
+    Args:
+        f: a top-level function in the accepted subset.
+        primals: a tuple of arguments for ``f`` (trailing ones with defaults may be left out).
+        tangents: a tuple of the same length: a tangent for each argument.
+
+    Returns:
+        ``(value, tangent)``, each a tuple when ``f`` returns a tuple.
+    """
+    primal = getattr(f, "primal", f)
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ArgumentError(f"jvp needs one tangent per primal: got {len(primals)} primals "
+                            f"and {len(tangents)} tangents")
+    parameters = list(inspect.signature(primal).parameters.values())
+    if len(primals) > len(parameters):
+        raise ArgumentError(f"{primal.__name__} takes {len(parameters)} arguments, "
+                            f"got {len(primals)} primals")
+    for param in parameters[len(primals):]:
+        if param.default is inspect.Parameter.empty:
+            raise ArgumentError(f"jvp of {primal.__name__}: missing primal for {param.name!r}")
+        primals += (param.default,)
+        tangents += (0.0,)
+    module = _module_for(primal, {"mode": "forward", "optimize": optimize})
+    return getattr(module, f"jvp_{primal.__name__}")(*primals, *tangents)
+
+
+def _module_for(primal, options: dict):
+    """The generated module for ``primal`` and ``options``, memoized in this process."""
+    key = (primal, tuple(sorted(options.items(), key=repr)))
+    if key not in _LOADED:
+        name, filename, source = _source_of(primal)
+        _LOADED[key] = _compiled_module(source, filename, name, options)
+    return _LOADED[key]
+
+
+_LOADED: dict = {}
+
+
 def _differentiate(f, wrt, optimize, with_value):
     primal = getattr(f, "primal", f)
     name, filename, source = _source_of(primal)
-    module = _compiled_module(source, filename, name, wrt, optimize)
+    options = {"mode": "reverse", "optimize": optimize, "tuple": isinstance(wrt, (tuple, list)),
+               "wrt": list(wrt) if isinstance(wrt, (tuple, list)) else wrt}
+    module = _compiled_module(source, filename, name, options)
     generated = getattr(module, f"value_and_grad_{name}")
     check_inputs = _input_checker(primal, name, wrt)
 
@@ -81,15 +125,15 @@ def _source_of(f):
     return f.__name__, filename, "".join(lines)
 
 
-def _compiled_module(source, filename, name, wrt, optimize):
-    wrt_key = list(wrt) if isinstance(wrt, (tuple, list)) else wrt
-    path = cache.entry_path(source, filename, name,
-                            {"wrt": wrt_key, "tuple": isinstance(wrt, (tuple, list)),
-                             "optimize": optimize})
+def _compiled_module(source, filename, name, options: dict):
+    path = cache.entry_path(source, filename, name, options)
     if not path.exists():
         from .pipeline import Options, compile_source  # the compiler loads only on a miss
 
-        text = compile_source(source, filename, [name], wrt, Options(optimize=optimize))
+        wrt = options.get("wrt")
+        wrt = tuple(wrt) if options.get("tuple") else wrt
+        compiler_options = Options(optimize=options["optimize"], mode=options["mode"])
+        text = compile_source(source, filename, [name], wrt, compiler_options)
         write_atomic(path, text)
     module = load_module(path, f"_gradc_{path.stem}")
     module.__gradc_source__ = path.read_text(encoding="utf-8")
@@ -120,51 +164,3 @@ def _is_integer(value) -> bool:
         return True
     dtype = getattr(value, "dtype", None)
     return dtype is not None and dtype.kind in "biu"
-
-
-def check_grad(f, *args, wrt=0, eps=1e-6, tol=1e-6):
-    """Compare gradc's gradient of ``f`` with central finite differences.
-
-    The error of each entry is ``|analytic - numeric| / max(1, |analytic|, |numeric|)``
-    (relative for large gradients, absolute for small ones).
-
-    Returns:
-        The largest error over all entries of all ``wrt`` arguments.
-
-    Raises:
-        GradientCheckError: the largest error exceeds ``tol``; the message gives both numbers.
-    """
-    primal = getattr(f, "primal", f)
-    indices = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
-    names = list(inspect.signature(primal).parameters)
-    indices = [names.index(w) if isinstance(w, str) else w for w in indices]
-    analytic = grad(primal, wrt=tuple(indices))(*args)
-    worst, report = 0.0, ""
-    for index, g in zip(indices, analytic):
-        numeric = _finite_differences(primal, args, index, eps)
-        g = np.asarray(g, dtype=float)
-        errors = np.abs(g - numeric) / np.maximum(1.0, np.maximum(np.abs(g), np.abs(numeric)))
-        if errors.size and errors.max() > worst:
-            worst = float(errors.max())
-            report = (f"argument {names[index]!r}: analytic {g.tolist()} vs numeric "
-                      f"{numeric.tolist()}")
-    if worst > tol:
-        raise GradientCheckError(f"gradient check failed (error {worst:.3g} > {tol:g}): "
-                                 f"{report}")
-    return worst
-
-
-def _finite_differences(f, args, index, eps):
-    """Central differences of ``f`` with respect to argument ``index``, entry by entry."""
-    base = np.array(args[index], dtype=float)
-    numeric = np.zeros_like(base)
-    for position in np.ndindex(base.shape):
-        step = eps * max(1.0, abs(base[position]))
-        values = []
-        for sign in (1, -1):
-            shifted = base.copy()
-            shifted[position] += sign * step
-            point = shifted if np.ndim(args[index]) else float(shifted)
-            values.append(f(*args[:index], point, *args[index + 1:]))
-        numeric[position] = (values[0] - values[1]) / (2 * step)
-    return numeric

@@ -12,7 +12,8 @@ from ast import Return, Tuple
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .codegen.module import GradientFunction, render_module
+from .codegen.module import render_module
+from .codegen.targets import gradient_functions, jvp_function
 from .errors import ArgumentError
 from .frontend.lower import lower_function
 from .frontend.source import ModuleInfo, parse_module
@@ -20,6 +21,7 @@ from .ir.core import Function
 from .ir.verifier import verify
 from .passes.cse import cse
 from .passes.dce import dce
+from .passes.forward_ad import forward
 from .passes.reverse_ad import materialize_gradients, reverse
 from .passes.simplify import simplify
 
@@ -33,6 +35,7 @@ def optimize(fn: Function) -> Function:
 class Options:
     optimize: bool = True
     verify: bool = False
+    mode: str = "reverse"   # "reverse": value_and_grad_/grad_; "forward": jvp_
 
 
 def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
@@ -55,6 +58,22 @@ def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Optio
     if options.optimize:
         fn = stage("cleanup", optimize(fn))
     return stage("materialize", materialize_gradients(fn, wrt))
+
+
+def tangent_ir(info: ModuleInfo, name: str, options=Options(), trace=None) -> Function:
+    """IR taking ``(*params, *tangents)`` and returning ``(*results, *result_tangents)``."""
+    def stage(label, fn):
+        if options.verify:
+            verify(fn)
+        if trace is not None:
+            trace(label, fn)
+        return fn
+
+    fn = stage("lower", lower_function(info, name))
+    if options.optimize:
+        fn = stage("optimize", optimize(fn))
+    fn = stage("forward", forward(fn))
+    return stage("cleanup", optimize(fn)) if options.optimize else fn
 
 
 def without_value(fn: Function) -> Function:
@@ -97,8 +116,9 @@ def load(source: str, filename: str) -> ModuleInfo:
 
 def compile_source(source: str, filename: str, functions=None, wrt=None,
                    options=Options(), trace=None, command="") -> str:
-    """Generated module text holding ``value_and_grad_<name>`` and ``grad_<name>`` for
-    each function named (default: every top-level function returning one value)."""
+    """Generated module text. Reverse mode: ``value_and_grad_<name>`` and ``grad_<name>``
+    for each function named (default: every top-level function returning one value);
+    forward mode: ``jvp_<name>`` (default: every top-level function)."""
     with _collector_paused():
         return _compile(source, filename, functions, wrt, options, trace, command)
 
@@ -118,16 +138,22 @@ def _collector_paused():
 
 def _compile(source, filename, functions, wrt, options, trace, command):
     info = load(source, filename)
-    names = list(functions) if functions else scalar_functions(info)
+    if functions:
+        names = list(functions)
+    else:
+        names = list(info.functions) if options.mode == "forward" else scalar_functions(info)
     for name in names:
         if name not in info.functions:
             raise ArgumentError(f"{filename} has no top-level function {name!r} "
                                 f"(functions: {', '.join(info.functions) or 'none'})")
     generated = []
     for name in names:
+        if options.mode == "forward":
+            generated.append(jvp_function(tangent_ir(info, name, options, trace), name))
+            continue
         indices, as_tuple = resolve_wrt(info, name, wrt)
         fn = gradient_ir(info, name, indices, options, trace)
-        generated += _generated_functions(fn, name, indices, as_tuple)
+        generated += gradient_functions(fn, without_value(fn), name, indices, as_tuple)
     source_name = filename.replace("\\", "/").rsplit("/", 1)[-1]
     return render_module(generated, source_name, info.constants, command)
 
@@ -139,20 +165,3 @@ def scalar_functions(info: ModuleInfo) -> list[str]:
         last = node.body[-1] if node.body else None
         return isinstance(last, Return) and isinstance(last.value, Tuple)
     return [name for name, node in info.functions.items() if not returns_tuple(node)]
-
-
-def _generated_functions(fn, name, indices, as_tuple):
-    wrt_names = ", ".join(fn.params[i].name for i in indices)
-    grad_only = without_value(fn)
-
-    def grads(results):
-        return tuple(results) if as_tuple else results[0]
-
-    return [
-        GradientFunction(fn, f"value_and_grad_{name}",
-                         f"Value of {name} and its gradient with respect to {wrt_names}.",
-                         (fn.results[0], grads(fn.results[1:]))),
-        GradientFunction(grad_only, f"grad_{name}",
-                         f"Gradient of {name} with respect to {wrt_names}.",
-                         grads(grad_only.results)),
-    ]

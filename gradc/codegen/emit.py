@@ -19,6 +19,7 @@ from .names import assign_names
 _OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow}
 HELPERS = {"unbroadcast": "_unbroadcast"}
 COMMENT = "__gradc_comment_{}__"
+_HEADINGS = {"grad": "grad of", "tangent": "tangent of"}
 
 
 class FunctionEmitter:
@@ -43,25 +44,26 @@ class FunctionEmitter:
         return self.atom(value)
 
     def _arguments(self, fn):
-        args = [ast.arg(arg=p.name, annotation=None) for p in fn.params]
+        args = [ast.arg(arg=self.names[p.var.id], annotation=None) for p in fn.params]
         defaults = [self.atom(p.default) for p in fn.params if p.default is not None]
         return ast.arguments(posonlyargs=[], args=args, vararg=None, kwonlyargs=[],
                              kw_defaults=[], kwarg=None, defaults=defaults)
 
     def _statements(self, fn):
-        statements, block, lines_with_many = [], None, _multi_instruction_lines(fn)
+        """Assignments, each block headed once by the source line it comes from."""
+        statements, headed, lines_with_many = [], set(), _multi_instruction_lines(fn)
         for instr in fn.body:
             loc = instr.loc
             key = (loc.role, loc.line, loc.text) if loc is not None else None
-            if key != block and loc is not None and loc.text:
+            if key not in headed and loc is not None and loc.text:
                 statements += self._block_comments(loc, lines_with_many)
-            block = key
+                headed.add(key)
             statements.append(self._assign(instr))
         return statements
 
     def _block_comments(self, loc, lines_with_many):
-        if loc.role == "grad":
-            texts = [f"grad of: {loc.text}"] + ([loc.note] if loc.note else [])
+        if loc.role in _HEADINGS:
+            texts = [f"{_HEADINGS[loc.role]}: {loc.text}"] + ([loc.note] if loc.note else [])
         elif (loc.line, loc.text) in lines_with_many:
             texts = [loc.text]
         else:

@@ -1,7 +1,7 @@
 """Readable Python names for SSA values.
 
-Source names are kept (``a``, ``b``); the adjoint of ``a`` is ``a_bar``; temporaries are
-``t1, t2, ...``. A name is reused for a new value once its previous holder is dead, so
+Source names are kept (``a``, ``b``); the adjoint of ``a`` is ``a_bar``, its tangent
+``a_dot``; temporaries are ``t1, t2, ...``. A name is reused for a new value once its previous holder is dead, so
 ``a_bar = a_bar + t3`` reads as accumulation; otherwise a suffix keeps values apart
 (``x_1``).
 """
@@ -16,9 +16,10 @@ def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
     taken |= {v.hint for instr in fn.body for v in instr.outs if v.hint}
     names: dict[int, str] = {}
     holder: dict[str, int] = {}   # name -> id of the value it holds now
-    for p in fn.params:
-        names[p.var.id] = p.name
-        holder[p.name] = p.var.id
+    for p in fn.params:  # x, z, then tangents x_dot, z_dot
+        name = p.name or _preferred(p.var, names)
+        names[p.var.id] = name
+        holder[name] = p.var.id
     temps = 0
     for index, instr in enumerate(fn.body):
         for var in instr.outs:
@@ -38,8 +39,8 @@ def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
 def _preferred(var: Var, names):
     if var.hint:
         return var.hint
-    if var.adjoint_of is not None:
-        return f"{names.get(var.adjoint_of.id, var.adjoint_of.hint)}_bar"
+    if var.of is not None:
+        return f"{names.get(var.of.id, var.of.hint)}_{var.suffix}"
     return None
 
 

@@ -12,14 +12,16 @@ from dataclasses import dataclass, field, replace
 @dataclass(frozen=True)
 class Var:
     """An SSA value. ``hint`` is the source name it came from ('' for temporaries);
-    ``adjoint_of`` names the primal value whose adjoint this is, for readable codegen."""
+    a derivative value names its primal value in ``of`` and its kind in ``suffix``
+    ('bar': adjoint, 'dot': tangent), so codegen can call it ``x_bar`` or ``x_dot``."""
 
     id: int
     hint: str = field(default="", compare=False)
-    adjoint_of: "Var | None" = field(default=None, compare=False, repr=False)
+    of: "Var | None" = field(default=None, compare=False, repr=False)
+    suffix: str = field(default="bar", compare=False, repr=False)
 
     def __str__(self):
-        name = self.hint or (f"{self.adjoint_of.hint}_bar" if self.adjoint_of else "")
+        name = self.hint or (f"{self.of.hint or self.of.id}_{self.suffix}" if self.of else "")
         return f"%{name}.{self.id}" if name else f"%{self.id}"
 
 
@@ -113,26 +115,37 @@ class Builder:
     def after(cls, fn: Function) -> "Builder":
         return cls(fn.max_id() + 1)
 
-    def fresh(self, hint="", adjoint_of=None) -> Var:
-        var = Var(self.next_id, hint, adjoint_of)
+    def fresh(self, hint="", of=None, suffix="bar") -> Var:
+        var = Var(self.next_id, hint, of, suffix)
         self.next_id += 1
         return var
 
-    def emit(self, op, args, *, params=(), loc=None, hint="", adjoint_of=None) -> Var:
-        out = self.fresh(hint, adjoint_of)
+    def emit(self, op, args, *, params=(), loc=None, hint="", of=None, suffix="bar") -> Var:
+        out = self.fresh(hint, of, suffix)
         self.body.append(Instr((out,), op, tuple(args), tuple(params), loc))
         return out
 
-    def rename(self, var: Var, since=0, hint="", adjoint_of=None) -> Var:
+    def rename(self, var: Var, since=0, hint="", of=None, suffix="bar") -> Var:
         """Give ``var`` a readable name if an instruction at index ``since`` or later
         defines it; returns the value as it is now named."""
         for index in range(len(self.body) - 1, since - 1, -1):
             instr = self.body[index]
             if instr.outs == (var,):
-                renamed = Var(var.id, hint, adjoint_of)
+                renamed = Var(var.id, hint, of, suffix)
                 self.body[index] = replace(instr, outs=(renamed,))
                 return renamed
         return var
+
+
+    def keep_since(self, start: int, kept) -> None:
+        """Drop instructions emitted at ``start`` or later that ``kept`` does not need."""
+        live = {k for k in kept if isinstance(k, Var)}
+        needed = []
+        for instr in reversed(self.body[start:]):
+            if instr.out in live:
+                needed.append(instr)
+                live.update(a for a in instr.args if isinstance(a, Var))
+        self.body[start:] = reversed(needed)
 
 
 def substitute(atom, mapping):

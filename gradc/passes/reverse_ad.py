@@ -42,7 +42,9 @@ def reverse(fn: Function, wrt: tuple[int, ...]) -> Function:
         ops = Ops(builder, loc, instr)
         wanted = [(arg, c) for arg, c in zip(instr.args, vjp(ops, instr, g))
                   if c is not None and isinstance(arg, Var) and arg in active]
-        _prune(builder, start, [c for _, c in wanted])
+        # what a rule built for arguments needing no gradient goes (an inactive or
+        # constant exponent must not evaluate log(x), even in unoptimized code)
+        builder.keep_since(start, [c for _, c in wanted])
         for arg, contribution in wanted:
             if shapes[arg] != shapes[instr.out]:
                 contribution = ops.unbroadcast(contribution, arg)
@@ -51,27 +53,14 @@ def reverse(fn: Function, wrt: tuple[int, ...]) -> Function:
     return fn.with_body(builder.body, [result, *grads])
 
 
-def _prune(builder, start, kept):
-    """Drop what a rule built for arguments that need no gradient (an inactive or
-    constant exponent must not evaluate log(x), even in unoptimized code)."""
-    live = {c for c in kept if isinstance(c, Var)}
-    body = builder.body[start:]
-    needed = []
-    for instr in reversed(body):
-        if instr.out in live:
-            needed.append(instr)
-            live.update(a for a in instr.args if isinstance(a, Var))
-    builder.body[start:] = reversed(needed)
-
-
 def _accumulate(builder, adjoints, arg, contribution, loc, start):
     previous = adjoints.get(arg)
     if previous is None:
         if isinstance(contribution, Var) and not contribution.hint:
-            contribution = builder.rename(contribution, start, adjoint_of=arg)
+            contribution = builder.rename(contribution, start, of=arg)
         adjoints[arg] = contribution
     else:
-        adjoints[arg] = builder.emit("add", (previous, contribution), loc=loc, adjoint_of=arg)
+        adjoints[arg] = builder.emit("add", (previous, contribution), loc=loc, of=arg)
 
 
 def materialize_gradients(fn: Function, wrt: tuple[int, ...]) -> Function:
@@ -86,7 +75,7 @@ def materialize_gradients(fn: Function, wrt: tuple[int, ...]) -> Function:
             grad = Const(float(grad.value))
         elif isinstance(grad, Const):
             grad = builder.emit("full_like", (param.var, Const(float(grad.value))),
-                                loc=Loc(0, "", role="grad"), adjoint_of=param.var)
+                                loc=Loc(0, "", role="grad"), of=param.var)
         grads.append(grad)
     return fn.with_body(builder.body, [fn.results[0], *grads])
 

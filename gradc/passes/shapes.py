@@ -13,8 +13,11 @@ from ..ir.primitives import PRIMITIVES
 
 
 def shape_classes(fn: Function) -> dict:
-    classes = {p.var: p.shape if p.shape is not None else ("input", p.var.id)
-               for p in fn.params}
+    classes = {}
+    for p in fn.params:  # a tangent parameter x_dot has the shape of x
+        twin = p.var.of if p.var.of is not None and p.var.of in classes else None
+        classes[p.var] = (classes[twin] if twin is not None else
+                          p.shape if p.shape is not None else ("input", p.var.id))
     for instr in fn.body:
         args = [() if isinstance(a, Const) else classes[a] for a in instr.args]
         if instr.op in ("unbroadcast", "full_like"):

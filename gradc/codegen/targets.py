@@ -1,0 +1,37 @@
+"""What each mode generates from an IR function: names, docstrings, return shapes.
+
+Reverse mode: ``value_and_grad_f(*args) -> (value, grads)`` and ``grad_f(*args) -> grads``
+(a tuple of gradients when several were asked for). Forward mode:
+``jvp_f(*args, *tangents) -> (outputs, output_tangents)``.
+"""
+
+from dataclasses import replace
+
+from .module import GradientFunction
+
+
+def gradient_functions(fn, grad_only, name, indices, as_tuple):
+    wrt_names = ", ".join(fn.params[i].name for i in indices)
+
+    def grads(results):
+        return tuple(results) if as_tuple else results[0]
+
+    return [
+        GradientFunction(fn, f"value_and_grad_{name}",
+                         f"Value of {name} and its gradient with respect to {wrt_names}.",
+                         (fn.results[0], grads(fn.results[1:]))),
+        GradientFunction(grad_only, f"grad_{name}",
+                         f"Gradient of {name} with respect to {wrt_names}.",
+                         grads(grad_only.results)),
+    ]
+
+
+def jvp_function(fn, name):
+    """Tangent parameters follow the primal ones, so primal defaults cannot stay."""
+    count = len(fn.results) // 2
+    outputs, tangents = fn.results[:count], fn.results[count:]
+    if count == 1:
+        outputs, tangents = outputs[0], tangents[0]
+    params = tuple(replace(p, default=None) for p in fn.params)
+    doc = f"Value of {name} and its tangent, from the tangents of its arguments."
+    return GradientFunction(replace(fn, params=params), f"jvp_{name}", doc, (outputs, tangents))

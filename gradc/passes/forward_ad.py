@@ -1,0 +1,79 @@
+"""Forward-mode differentiation (dual numbers) on SSA IR.
+
+Every parameter ``x`` gets a tangent parameter ``x_dot``; every instruction is followed
+by the instructions computing its output's tangent from its inputs' tangents, so each
+value travels with its tangent, as a dual number would. The function then returns its
+results followed by their tangents.
+
+    func f(%x.0):                        func f(%x.0, %x_dot.1):
+      %y.2 = sin %x.0           ->         %y.2 = sin %x.0
+      return %y.2                          %3 = cos %x.0
+                                           %y_dot.4 = mul %x_dot.1, %3
+                                           return %y.2, %y_dot.4
+
+For an elementwise primitive the Jacobian is diagonal, so its tangent rule is its vjp
+rule with the tangent in place of the cotangent: one rule table serves both modes.
+"""
+
+from dataclasses import replace
+
+from ..ir.core import Builder, Const, Function, Loc, Param, Var
+from ..ir.primitives import PRIMITIVES
+from .shapes import shape_classes
+from .vjp_rules import Ops, vjp
+
+
+def forward(fn: Function) -> Function:
+    """``fn`` taking ``(*params, *tangents)`` and returning ``(*results, *tangents)``."""
+    builder = Builder.after(fn)
+    tangents: dict[Var, Var] = {}
+    params = list(fn.params)
+    for p in fn.params:
+        tangents[p.var] = builder.fresh(of=p.var, suffix="dot")
+        params.append(Param(tangents[p.var], shape=p.shape))
+    for instr in fn.body:
+        builder.body.append(instr)
+        active = [(i, tangents[a]) for i, a in enumerate(instr.args)
+                  if isinstance(a, Var) and a in tangents]
+        if active and PRIMITIVES[instr.op].differentiable:
+            tangents[instr.out] = _tangent(builder, instr, active)
+    draft = replace(fn, params=tuple(params), body=tuple(builder.body))
+    classes = shape_classes(draft)
+    out_tangents = [_result_tangent(builder, r, tangents.get(r), classes) for r in fn.results]
+    return replace(draft, body=tuple(builder.body), results=fn.results + tuple(out_tangents))
+
+def _tangent(builder, instr, active):
+    """The sum over active arguments of (partial derivative) * (argument's tangent)."""
+    loc = replace(instr.loc, role="tangent", note=PRIMITIVES[instr.op].kink)
+    ops = Ops(builder, loc, instr)
+    total = None
+    for index, tangent in active:
+        start = len(builder.body)
+        contribution = jvp_contribution(ops, instr, index, tangent)
+        builder.keep_since(start, [contribution])
+        if total is None:
+            total = contribution
+        else:
+            total = builder.emit("add", (total, contribution), loc=loc)
+    if isinstance(total, Var) and not total.hint and total.of is None:
+        total = builder.rename(total, len(builder.body) - 1, of=instr.out, suffix="dot")
+    return total
+
+def jvp_contribution(ops, instr, index, tangent):
+    """d out / d arg[index] applied to ``tangent``."""
+    if instr.op == "unbroadcast":  # linear in its first argument; the second gives a shape
+        return ops.unbroadcast(tangent, instr.args[1]) if index == 0 else Const(0)
+    if not PRIMITIVES[instr.op].elementwise:
+        raise NotImplementedError(f"no tangent rule for {instr.op}")
+    return vjp(ops, instr, tangent)[index]
+
+def _result_tangent(builder, result, tangent, classes):
+    """A result's tangent with the result's shape: zeros where no input reaches it, and
+    broadcast where only a smaller operand carried a tangent (x + c for an array c)."""
+    if isinstance(result, Const):
+        return Const(0.0)
+    if tangent is not None and classes.get(tangent, ()) == classes[result]:
+        return tangent
+    fill = Const(0.0) if tangent is None else tangent
+    loc = Loc(0, "", role="tangent")
+    return builder.emit("full_like", (result, fill), loc=loc, of=result, suffix="dot")
