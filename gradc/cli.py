@@ -12,12 +12,14 @@ from .pipeline import Options, compile_source
 _DESCRIPTION = """\
 Compile the gradients of the functions in FILE into DIR/<stem>_grad.py, holding
 value_and_grad_<name>(...) -> (value, gradient) and grad_<name>(...) -> gradient for
-each function. FILE is read, never executed."""
+each function; with --mode forward, DIR/<stem>_jvp.py holding
+jvp_<name>(*args, *tangents) -> (value, tangent). FILE is read, never executed."""
 
 _EPILOG = """\
 examples:
   gradc compile examples/backprop_ex1.py
   gradc compile model.py --function loss --wrt w,b -o build/
+  gradc compile model.py --mode forward     # jvp_<name>, forward mode (dual numbers)
   gradc compile model.py --emit ir          # the IR after every compiler stage
 
 exit status: 0 on success, 1 on an error in FILE (reported as FILE:LINE:COL: error: ...)
@@ -41,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                                "value); one name gives a single gradient, several a tuple")
     compile_.add_argument("-o", "--output-dir", metavar="DIR", default="generated",
                           help="directory to write <stem>_grad.py into (default: generated)")
+    compile_.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
+                          help="reverse: gradients by backpropagation (default); forward: "
+                               "Jacobian-vector products by dual numbers (ignores --wrt)")
     compile_.add_argument("--emit", choices=("py", "ir"), default="py",
                           help="py: write the Python module (default); ir: print the IR "
                                "after every compiler stage to stdout and write nothing")
@@ -60,7 +65,7 @@ def main(argv=None) -> int:
     trace = _print_stage if args.emit == "ir" else None
     try:
         text = compile_source(source, args.file, args.function, _parse_wrt(args.wrt),
-                              Options(optimize=not args.no_optimize), trace,
+                              Options(optimize=not args.no_optimize, mode=args.mode), trace,
                               command=_command(args))
     except GradcError as exc:
         message = str(exc)
@@ -69,7 +74,8 @@ def main(argv=None) -> int:
         print(message, file=sys.stderr)
         return 1
     if args.emit == "py":
-        out = Path(args.output_dir) / f"{path.stem}_grad.py"
+        suffix = "jvp" if args.mode == "forward" else "grad"
+        out = Path(args.output_dir) / f"{path.stem}_{suffix}.py"
         write_atomic(out, text)
         print(out)
     return 0
@@ -88,6 +94,8 @@ def _command(args):
     parts += [f"--function {name}" for name in args.function or ()]
     if args.wrt:
         parts.append(f"--wrt {args.wrt}")
+    if args.mode != "reverse":
+        parts.append(f"--mode {args.mode}")
     if args.no_optimize:
         parts.append("--no-optimize")
     return " ".join(parts)
