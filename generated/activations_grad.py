@@ -6,7 +6,7 @@ Do not edit: regenerate with `gradc compile examples/activations.py`.
 import numpy as np
 
 
-def value_and_grad_sigmoid_unit(w, x, target):
+def value_and_grad_sigmoid_unit(w: float, x: float, target: float):
     """Value of sigmoid_unit and its gradient with respect to w, x, target."""
     # s = 1.0 / (1.0 + np.exp(-w * x))
     t1 = -w
@@ -31,7 +31,7 @@ def value_and_grad_sigmoid_unit(w, x, target):
     return t7, (w_bar, x_bar, target_bar)
 
 
-def grad_sigmoid_unit(w, x, target):
+def grad_sigmoid_unit(w: float, x: float, target: float):
     """Gradient of sigmoid_unit with respect to w, x, target."""
     # s = 1.0 / (1.0 + np.exp(-w * x))
     t1 = -w
@@ -53,7 +53,7 @@ def grad_sigmoid_unit(w, x, target):
     return w_bar, x_bar, target_bar
 
 
-def value_and_grad_tanh_unit(w, x, target):
+def value_and_grad_tanh_unit(w: float, x: float, target: float):
     """Value of tanh_unit and its gradient with respect to w, x, target."""
     # t = np.tanh(w * x)
     t1 = w * x
@@ -73,7 +73,7 @@ def value_and_grad_tanh_unit(w, x, target):
     return t4, (w_bar, x_bar, target_bar)
 
 
-def grad_tanh_unit(w, x, target):
+def grad_tanh_unit(w: float, x: float, target: float):
     """Gradient of tanh_unit with respect to w, x, target."""
     # t = np.tanh(w * x)
     t1 = w * x
@@ -90,7 +90,7 @@ def grad_tanh_unit(w, x, target):
     return w_bar, x_bar, target_bar
 
 
-def value_and_grad_relu_unit(w, x, target):
+def value_and_grad_relu_unit(w: float, x: float, target: float):
     """Value of relu_unit and its gradient with respect to w, x, target."""
     # r = np.maximum(w * x, 0.0)
     t1 = w * x
@@ -112,7 +112,7 @@ def value_and_grad_relu_unit(w, x, target):
     return t4, (w_bar, x_bar, target_bar)
 
 
-def grad_relu_unit(w, x, target):
+def grad_relu_unit(w: float, x: float, target: float):
     """Gradient of relu_unit with respect to w, x, target."""
     # r = np.maximum(w * x, 0.0)
     t1 = w * x
@@ -131,7 +131,7 @@ def grad_relu_unit(w, x, target):
     return w_bar, x_bar, target_bar
 
 
-def value_and_grad_softplus_unit(w, x, target):
+def value_and_grad_softplus_unit(w: float, x: float, target: float):
     """Value of softplus_unit and its gradient with respect to w, x, target."""
     # p = np.log(np.exp(w * x) + 1.0)
     t1 = w * x
@@ -152,7 +152,7 @@ def value_and_grad_softplus_unit(w, x, target):
     return t6, (w_bar, x_bar, target_bar)
 
 
-def grad_softplus_unit(w, x, target):
+def grad_softplus_unit(w: float, x: float, target: float):
     """Gradient of softplus_unit with respect to w, x, target."""
     # p = np.log(np.exp(w * x) + 1.0)
     t1 = w * x
@@ -170,7 +170,7 @@ def grad_softplus_unit(w, x, target):
     return w_bar, x_bar, target_bar
 
 
-def value_and_grad_cross_entropy_unit(w, x, label):
+def value_and_grad_cross_entropy_unit(w: float, x: float, label: float):
     """Value of cross_entropy_unit and its gradient with respect to w, x, label."""
     # p = 1.0 / (1.0 + np.exp(-w * x))
     t1 = -w
@@ -204,7 +204,7 @@ def value_and_grad_cross_entropy_unit(w, x, label):
     return t12, (w_bar, x_bar, label_bar)
 
 
-def grad_cross_entropy_unit(w, x, label):
+def grad_cross_entropy_unit(w: float, x: float, label: float):
     """Gradient of cross_entropy_unit with respect to w, x, label."""
     # p = 1.0 / (1.0 + np.exp(-w * x))
     t1 = -w

@@ -6,7 +6,7 @@ Do not edit: regenerate with `gradc compile examples/backprop_ex1.py`.
 import numpy as np
 
 
-def value_and_grad_f(x, z):
+def value_and_grad_f(x: float, z: float):
     """Value of f and its gradient with respect to x, z."""
     a = x * z
     b = np.log(x)
@@ -39,7 +39,7 @@ def value_and_grad_f(x, z):
     return y, (x_bar, z_bar)
 
 
-def grad_f(x, z):
+def grad_f(x: float, z: float):
     """Gradient of f with respect to x, z."""
     a = x * z
     b = np.log(x)

@@ -71,6 +71,9 @@ def jvp(f, primals, tangents, *, optimize=True):
             raise ArgumentError(f"jvp of {primal.__name__}: missing primal for {param.name!r}")
         primals += (param.default,)
         tangents += (0.0,)
+    # a tangent has its primal's shape (a scalar tangent means the same value everywhere)
+    tangents = tuple(t if np.shape(t) == np.shape(p) else np.broadcast_to(t, np.shape(p))
+                     for p, t in zip(primals, tangents))
     module = _module_for(primal, {"mode": "forward", "optimize": optimize})
     return getattr(module, f"jvp_{primal.__name__}")(*primals, *tangents)
 

@@ -10,10 +10,10 @@ is how ``gradc compile --emit ir`` and the pass tests look inside.
 import gc
 from ast import Return, Tuple
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .codegen.module import render_module
-from .codegen.targets import gradient_functions, jvp_function
+from .codegen.targets import gradient_functions, hvp_function, jvp_function, vjp_function
 from .errors import ArgumentError
 from .frontend.lower import lower_function
 from .frontend.source import ModuleInfo, parse_module
@@ -35,26 +35,48 @@ def optimize(fn: Function) -> Function:
 class Options:
     optimize: bool = True
     verify: bool = False
-    mode: str = "reverse"   # "reverse": value_and_grad_/grad_; "forward": jvp_
+    # "reverse": value_and_grad_/grad_; "forward": jvp_; "vjp": vjp_; "hvp": hvp_
+    mode: str = "reverse"
 
 
-def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
-                trace=None) -> Function:
-    """IR returning ``(value, *gradients)`` of function ``name`` w.r.t. ``wrt``."""
+def _stager(options, trace):
+    """Runs one stage: verify (in tests) and show (``--emit ir``) what it produced."""
     def stage(label, fn):
         if options.verify:
             verify(fn)
         if trace is not None:
             trace(label, fn)
         return fn
+    return stage
 
+
+def primal_ir(info: ModuleInfo, name: str, options=Options(), trace=None) -> Function:
+    stage = _stager(options, trace)
     fn = stage("lower", lower_function(info, name))
-    if options.optimize:
-        fn = stage("optimize", optimize(fn))
+    return stage("optimize", optimize(fn)) if options.optimize else fn
+
+
+def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
+                trace=None) -> Function:
+    """IR returning ``(value, *gradients)`` of function ``name`` w.r.t. ``wrt``."""
+    fn = primal_ir(info, name, options, trace)
     if len(fn.results) != 1:
         raise ArgumentError(f"{name} returns {len(fn.results)} values; gradients need "
                             "a single scalar output")
-    fn = stage("reverse", reverse(fn, wrt))
+    return _differentiated(reverse(fn, wrt), wrt, options, trace)
+
+
+def vjp_ir(info: ModuleInfo, name: str, options=Options(), trace=None) -> Function:
+    """IR taking ``(*params, *cotangents)``, one cotangent per result, and returning
+    ``(*results, *cotangents of every parameter)``."""
+    fn = primal_ir(info, name, options, trace)
+    wrt = tuple(range(len(fn.params)))
+    return _differentiated(reverse(fn, wrt, cotangents=True), wrt, options, trace)
+
+
+def _differentiated(fn, wrt, options, trace):
+    stage = _stager(options, trace)
+    fn = stage("reverse", fn)
     if options.optimize:
         fn = stage("cleanup", optimize(fn))
     return stage("materialize", materialize_gradients(fn, wrt))
@@ -62,17 +84,8 @@ def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Optio
 
 def tangent_ir(info: ModuleInfo, name: str, options=Options(), trace=None) -> Function:
     """IR taking ``(*params, *tangents)`` and returning ``(*results, *result_tangents)``."""
-    def stage(label, fn):
-        if options.verify:
-            verify(fn)
-        if trace is not None:
-            trace(label, fn)
-        return fn
-
-    fn = stage("lower", lower_function(info, name))
-    if options.optimize:
-        fn = stage("optimize", optimize(fn))
-    fn = stage("forward", forward(fn))
+    stage = _stager(options, trace)
+    fn = stage("forward", forward(primal_ir(info, name, options, trace)))
     return stage("cleanup", optimize(fn)) if options.optimize else fn
 
 
@@ -81,13 +94,14 @@ def without_value(fn: Function) -> Function:
     return dce(fn.with_body(fn.body, fn.results[1:]))
 
 
-def resolve_wrt(info: ModuleInfo, name: str, wrt) -> tuple[tuple[int, ...], bool]:
+def resolve_wrt(info: ModuleInfo, name: str, wrt, every=False) -> tuple[tuple[int, ...], bool]:
     """``wrt`` (an index, a name, or a tuple of them; None: every parameter without a
-    default) as parameter indices, and whether the caller asked for a tuple."""
+    default, or with ``every`` every parameter) as parameter indices, and whether the
+    caller asked for a tuple."""
     node = info.functions[name]
     names = [a.arg for a in node.args.posonlyargs + node.args.args]
     if wrt is None:
-        required = len(names) - len(node.args.defaults)
+        required = len(names) - (0 if every else len(node.args.defaults))
         return tuple(range(required)), required != 1
     as_tuple = isinstance(wrt, (tuple, list))
     indices = tuple(_wrt_index(names, name, w) for w in (wrt if as_tuple else (wrt,)))
@@ -137,11 +151,13 @@ def _collector_paused():
 
 
 def _compile(source, filename, functions, wrt, options, trace, command):
+    if options.mode == "hvp":
+        return _compile_hvp(source, filename, functions, wrt, options, trace, command)
     info = load(source, filename)
     if functions:
         names = list(functions)
     else:
-        names = list(info.functions) if options.mode == "forward" else scalar_functions(info)
+        names = list(info.functions) if options.mode != "reverse" else scalar_functions(info)
     for name in names:
         if name not in info.functions:
             raise ArgumentError(f"{filename} has no top-level function {name!r} "
@@ -151,11 +167,30 @@ def _compile(source, filename, functions, wrt, options, trace, command):
         if options.mode == "forward":
             generated.append(jvp_function(tangent_ir(info, name, options, trace), name))
             continue
+        if options.mode == "vjp":
+            inputs = len(resolve_wrt(info, name, None, every=True)[0])
+            generated.append(vjp_function(vjp_ir(info, name, options, trace), name, inputs))
+            continue
         indices, as_tuple = resolve_wrt(info, name, wrt)
         fn = gradient_ir(info, name, indices, options, trace)
         generated += gradient_functions(fn, without_value(fn), name, indices, as_tuple)
-    source_name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    return render_module(generated, source_name, info.constants, command)
+    return render_module(generated, _base_name(filename), info.constants, command)
+
+
+def _compile_hvp(source, filename, functions, wrt, options, trace, command):
+    """Forward over reverse: gradc differentiates, in forward mode, the gradient code it
+    generated. This works because generated code stays inside the accepted language."""
+    reverse_options = replace(options, mode="reverse")
+    gradients = _compile(source, filename, functions, wrt, reverse_options, None, "")
+    info = load(gradients, filename)
+    names = [n.removeprefix("grad_") for n in info.functions if n.startswith("grad_")]
+    generated = [hvp_function(tangent_ir(info, f"grad_{name}", options, trace), name)
+                 for name in names]
+    return render_module(generated, _base_name(filename), info.constants, command)
+
+
+def _base_name(filename):
+    return filename.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def scalar_functions(info: ModuleInfo) -> list[str]:

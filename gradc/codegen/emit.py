@@ -13,11 +13,10 @@ Comments cannot live in a Python AST, so each comment is a placeholder statement
 import ast
 
 from ..ir.core import Const, Function, Instr, Var
-from ..ir.primitives import PRIMITIVES
+from ..ir.primitives import HELPERS, PRIMITIVES
 from .names import assign_names
 
 _OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow}
-HELPERS = {"unbroadcast": "_unbroadcast"}
 COMMENT = "__gradc_comment_{}__"
 _HEADINGS = {"grad": "grad of", "tangent": "tangent of"}
 
@@ -44,7 +43,9 @@ class FunctionEmitter:
         return self.atom(value)
 
     def _arguments(self, fn):
-        args = [ast.arg(arg=self.names[p.var.id], annotation=None) for p in fn.params]
+        args = [ast.arg(arg=self.names[p.var.id],
+                        annotation=ast.Name("float") if p.shape == () else None)
+                for p in fn.params]
         defaults = [self.atom(p.default) for p in fn.params if p.default is not None]
         return ast.arguments(posonlyargs=[], args=args, vararg=None, kwonlyargs=[],
                              kw_defaults=[], kwarg=None, defaults=defaults)

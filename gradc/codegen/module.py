@@ -14,8 +14,8 @@ import astor
 from .. import __version__
 from ..ir import helpers
 from ..ir.core import Const, Function
-from ..ir.primitives import PRIMITIVES
-from .emit import COMMENT, HELPERS, FunctionEmitter
+from ..ir.primitives import HELPERS, PRIMITIVES
+from .emit import COMMENT, FunctionEmitter
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,11 @@ Source names are kept (``a``, ``b``); the adjoint of ``a`` is ``a_bar``, its tan
 (``x_1``).
 """
 
+import re
+
 from ..ir.core import Function, Var
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
 
 
 def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
@@ -14,6 +18,8 @@ def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
     last_use = _last_uses(fn)
     taken = set(reserved) | {p.name for p in fn.params}
     taken |= {v.hint for instr in fn.body for v in instr.outs if v.hint}
+    # names quoted in '# grad of:' comments too, so a temporary never reads as one of them
+    taken |= {word for instr in fn.body if instr.loc for word in _WORD.findall(instr.loc.text)}
     names: dict[int, str] = {}
     holder: dict[str, int] = {}   # name -> id of the value it holds now
     for p in fn.params:  # x, z, then tangents x_dot, z_dot

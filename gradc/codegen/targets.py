@@ -26,12 +26,31 @@ def gradient_functions(fn, grad_only, name, indices, as_tuple):
     ]
 
 
-def jvp_function(fn, name):
+def jvp_function(fn, name, prefix="jvp", doc=None):
     """Tangent parameters follow the primal ones, so primal defaults cannot stay."""
     count = len(fn.results) // 2
     outputs, tangents = fn.results[:count], fn.results[count:]
     if count == 1:
         outputs, tangents = outputs[0], tangents[0]
     params = tuple(replace(p, default=None) for p in fn.params)
-    doc = f"Value of {name} and its tangent, from the tangents of its arguments."
-    return GradientFunction(replace(fn, params=params), f"jvp_{name}", doc, (outputs, tangents))
+    doc = doc or f"Value of {name} and its tangent, from the tangents of its arguments."
+    return GradientFunction(replace(fn, params=params), f"{prefix}_{name}", doc,
+                            (outputs, tangents))
+
+
+def hvp_function(fn, name):
+    """Forward mode over ``grad_<name>``: ``hvp_f(*args, *tangents) -> (grad, H @ v)``."""
+    doc = (f"Gradient of {name} and its derivative along the tangents: a Hessian-vector "
+           "product.")
+    return jvp_function(fn, name, "hvp", doc)
+
+
+def vjp_function(fn, name, inputs):
+    """``vjp_f(*args, *cotangents) -> (outputs, cotangents of every argument)``, where
+    ``fn`` has ``inputs`` primal parameters followed by one cotangent per output."""
+    outputs = fn.results[:len(fn.results) - inputs]
+    grads = tuple(fn.results[len(outputs):])
+    params = tuple(replace(p, default=None) for p in fn.params)
+    doc = f"Value of {name} and the cotangents of its arguments, given those of its results."
+    return GradientFunction(replace(fn, params=params), f"vjp_{name}", doc,
+                            (outputs[0] if len(outputs) == 1 else tuple(outputs), grads))

@@ -14,12 +14,20 @@ inlined (their instructions keep their own source lines).
 import ast
 
 from ..ir.core import Builder, Const, Function, Loc, Param, Var
-from ..ir.primitives import BUILTIN_NAMES, MATH_NAMES, NUMPY_NAMES, PRIMITIVES
+from ..ir.primitives import (
+    BUILTIN_NAMES,
+    HELPERS,
+    IMPLIED_FILL,
+    MATH_NAMES,
+    NUMPY_NAMES,
+    PRIMITIVES,
+)
 from .source import ModuleInfo, constant_value, library_constant
 from .unsupported import expression_hint, statement_hint
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 _SCALAR_ANNOTATIONS = {"float", "int"}
+_HELPER_NAMES = {helper: prim for prim, helper in HELPERS.items()}
 
 
 def lower_function(info: ModuleInfo, name: str) -> Function:
@@ -218,8 +226,10 @@ class _FunctionLowering:
                                                     "in calls of NumPy/math functions")
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise self.info.error(node, "*args in calls is not supported")
-        lib, prim = self._resolve_primitive(node.func)
+        lib, spelled, prim = self._resolve_primitive(node.func)
         args = [self._single(a) for a in node.args]
+        if lib == "numpy" and spelled in IMPLIED_FILL and len(args) == 1:
+            args.append(Const(IMPLIED_FILL[spelled]))
         if lib == "math" and prim == "log" and len(args) == 2:  # math.log(x, base)
             return self._emit("div", self._emit("log", args[0], lib=lib),
                               self._emit("log", args[1], lib=lib))
@@ -231,7 +241,7 @@ class _FunctionLowering:
         return self._emit(prim, *args, lib=lib, call=call)
 
     def _resolve_primitive(self, func):
-        """(lib, primitive) for the callee expression, or a located error."""
+        """(lib, name as spelled, primitive) for the callee expression, or a located error."""
         spelled = ast.unparse(func)
         lib, attr = self._library_function(func)
         if lib is None and isinstance(func, ast.Attribute):
@@ -239,12 +249,13 @@ class _FunctionLowering:
         if lib is None:
             raise self.info.error(func, f"'{spelled}' is not a function gradc knows",
                                   "call NumPy/math functions or functions of this module")
-        names = {"numpy": NUMPY_NAMES, "math": MATH_NAMES, "builtins": BUILTIN_NAMES}[lib]
+        names = {"numpy": NUMPY_NAMES, "math": MATH_NAMES, "builtins": BUILTIN_NAMES,
+                 "helpers": _HELPER_NAMES}[lib]
         if attr not in names:
             supported = ", ".join(sorted(names))
             raise self.info.error(func, f"{spelled} has no derivative rule",
                                   f"supported: {supported}")
-        return lib, names[attr]
+        return lib, attr, names[attr]
 
     def _library_function(self, func):
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
@@ -254,6 +265,8 @@ class _FunctionLowering:
             if owner in self.info.math_aliases and owner not in self.env:
                 return "math", func.attr
         if isinstance(func, ast.Name) and func.id not in self.env:
+            if func.id in _HELPER_NAMES and func.id in self.info.functions:
+                return "helpers", func.id
             if func.id in self.info.imported:
                 return self.info.imported[func.id]
             if func.id in BUILTIN_NAMES:
@@ -262,7 +275,7 @@ class _FunctionLowering:
 
     def _user_function(self, func) -> bool:
         return (isinstance(func, ast.Name) and func.id in self.info.functions
-                and func.id not in self.env)
+                and func.id not in self.env and func.id not in _HELPER_NAMES)
 
     def _inline(self, node: ast.Call) -> list:
         name = node.func.id

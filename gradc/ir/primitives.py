@@ -87,8 +87,14 @@ NUMPY_NAMES.update({"absolute": "abs", "fabs": "abs", "pow": "pow", "asin": "arc
                     "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2"})
 for _op in ("add", "subtract", "multiply", "divide", "negative"):
     NUMPY_NAMES.pop(_op)  # written as operators in the accepted language
+NUMPY_NAMES.update({"zeros_like": "full_like", "ones_like": "full_like"})
 MATH_NAMES = {p.math: p.name for p in _ROWS if p.math}
 BUILTIN_NAMES = {"abs": "abs", "pow": "pow"}
+# Constructors spelled with an implied fill value: np.zeros_like(x) is full_like(x, 0.0).
+IMPLIED_FILL = {"zeros_like": 0.0, "ones_like": 1.0}
+# Helpers that generated modules define and call (their source is in ir/helpers.py);
+# reading them back as primitives keeps generated code inside the accepted language.
+HELPERS = {"unbroadcast": "_unbroadcast"}
 NUMPY_CONSTANTS = {"pi": math.pi, "e": math.e}
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau}
 

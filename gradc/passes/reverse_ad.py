@@ -13,26 +13,34 @@ add up). Adjoint code refers to primal values by name, never recomputes or expan
 
 from dataclasses import replace
 
-from ..ir.core import Builder, Const, Function, Loc, Var
+from ..ir.core import Builder, Const, Function, Loc, Param, Var
 from ..ir.primitives import PRIMITIVES
 from .activity import active_values
 from .shapes import shape_classes
 from .vjp_rules import Ops, vjp
 
 
-def reverse(fn: Function, wrt: tuple[int, ...]) -> Function:
-    """``fn`` extended to return ``(value, *gradients)``, one gradient per ``wrt`` index."""
-    if len(fn.results) != 1:
-        raise ValueError(f"{fn.name} returns {len(fn.results)} values; grad needs one")
+def reverse(fn: Function, wrt: tuple[int, ...], cotangents=False) -> Function:
+    """``fn`` extended to return ``(*values, *gradients)``, one gradient per ``wrt`` index.
+
+    The output's adjoint is seeded with 1.0 (a gradient of a scalar), or, with
+    ``cotangents``, with one new parameter per result (``y_bar``): a vector-Jacobian
+    product."""
     builder = Builder.after(fn)
     builder.body = list(fn.body)
     wrt_vars = [fn.params[i].var for i in wrt]
     active = active_values(fn, wrt_vars)
     shapes = shape_classes(fn)
     adjoints: dict[Var, Var | Const] = {}
-    result = fn.results[0]
-    if isinstance(result, Var) and result in active:
-        adjoints[result] = Const(1.0)
+    seeds = [Const(1.0)]
+    if cotangents:
+        seeds = [builder.fresh(f"{getattr(r, 'hint', '') or 'out'}_bar") for r in fn.results]
+        fn = replace(fn, params=fn.params + tuple(Param(s) for s in seeds))
+    for result, seed in zip(fn.results, seeds):
+        if isinstance(result, Var) and result in active:
+            previous = adjoints.get(result)
+            adjoints[result] = seed if previous is None else builder.emit(
+                "add", (previous, seed), loc=Loc(0, "", role="grad"), of=result)
     for instr in reversed(fn.body):
         g = adjoints.pop(instr.out, None)
         if g is None or _is_zero(g):
@@ -50,7 +58,7 @@ def reverse(fn: Function, wrt: tuple[int, ...]) -> Function:
                 contribution = ops.unbroadcast(contribution, arg)
             _accumulate(builder, adjoints, arg, contribution, loc, start)
     grads = [adjoints.get(var, Const(0.0)) for var in wrt_vars]
-    return fn.with_body(builder.body, [result, *grads])
+    return fn.with_body(builder.body, [*fn.results, *grads])
 
 
 def _accumulate(builder, adjoints, arg, contribution, loc, start):
@@ -68,8 +76,9 @@ def materialize_gradients(fn: Function, wrt: tuple[int, ...]) -> Function:
     ``np.full_like(x, c)``, or a float where the source declares ``x: float``."""
     builder = Builder.after(fn)
     builder.body = list(fn.body)
+    values = len(fn.results) - len(wrt)
     grads = []
-    for index, grad in zip(wrt, fn.results[1:]):
+    for index, grad in zip(wrt, fn.results[values:]):
         param = fn.params[index]
         if isinstance(grad, Const) and param.shape == ():
             grad = Const(float(grad.value))
@@ -77,7 +86,7 @@ def materialize_gradients(fn: Function, wrt: tuple[int, ...]) -> Function:
             grad = builder.emit("full_like", (param.var, Const(float(grad.value))),
                                 loc=Loc(0, "", role="grad"), of=param.var)
         grads.append(grad)
-    return fn.with_body(builder.body, [fn.results[0], *grads])
+    return fn.with_body(builder.body, [*fn.results[:values], *grads])
 
 
 def _is_zero(atom):

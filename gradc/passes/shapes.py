@@ -1,9 +1,10 @@
 """Static shape classes: which values provably share a shape.
 
-A class is a concrete shape tuple where the source declares one (``x: float`` is ``()``)
-or an opaque token otherwise. Elementwise results take the class of their operands when
-all non-scalar operands agree. The reverse pass emits an unbroadcast only where an
-operand's class differs from its result's.
+A class is a concrete shape tuple where the source declares one (``x: float`` is ``()``),
+an opaque token per input otherwise, and for an elementwise result the broadcast of its
+operands' classes, kept as the set of inputs it combines (broadcasting is associative
+and commutative, so ``x * z`` and ``x_dot * z`` share a class). The reverse pass emits an
+unbroadcast only where an operand's class differs from its result's.
 """
 
 import numpy as np
@@ -32,11 +33,14 @@ def shape_classes(fn: Function) -> dict:
 
 
 def _broadcast(classes, out_id):
-    distinct = sorted({c for c in classes if c != ()}, key=repr)
+    parts = set()
+    for c in classes:
+        parts.update(c[1:] if c[:1] == ("broadcast",) else [c] if c != () else [])
+    distinct = sorted(parts, key=repr)
     if not distinct:
         return ()
     if len(distinct) == 1:
         return distinct[0]
     if all(isinstance(c, tuple) and all(isinstance(n, int) for n in c) for c in distinct):
         return tuple(np.broadcast_shapes(*distinct))
-    return ("value", out_id)
+    return ("broadcast", *distinct)

@@ -7,7 +7,7 @@
 
 Named constants (``EPS``, ``np.pi``) are not folded, so the code keeps their names.
 Zero products (0*x -> 0) are only folded in adjoint code, where a zero stands for "no
-gradient" of whatever shape; in primal code they would change the value's shape.
+gradient" of whatever shape; in primal or tangent code they would change a shape.
 """
 
 import math
@@ -146,7 +146,8 @@ def _unbroadcast(instr, g, like, defs):
 
 
 def _in_adjoint(instr):
-    return instr.loc is not None and instr.loc.role != "primal"
+    """Adjoint code only: a tangent, like a primal value, must keep its shape."""
+    return instr.loc is not None and instr.loc.role == "grad"
 
 
 _RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "neg": _neg,
