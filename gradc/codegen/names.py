@@ -1,9 +1,9 @@
 """Readable Python names for SSA values.
 
 Source names are kept (``a``, ``b``); the adjoint of ``a`` is ``a_bar``, its tangent
-``a_dot``; temporaries are ``t1, t2, ...``. A name is reused for a new value once its previous holder is dead, so
-``a_bar = a_bar + t3`` reads as accumulation; otherwise a suffix keeps values apart
-(``x_1``).
+``a_dot``; temporaries are ``t1, t2, ...``. A name is reused for a new value once its
+previous holder is dead, so ``a_bar = a_bar + t3`` reads as accumulation; otherwise a
+suffix keeps values apart (``x_1``).
 """
 
 import re
