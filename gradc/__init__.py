@@ -1,11 +1,12 @@
 """gradc: a source-to-source gradient compiler for NumPy-flavoured Python.
 
-Public API: ``grad``, ``value_and_grad``, ``jvp``, ``check_grad`` and the error classes.
+Public API: ``grad``, ``value_and_grad``, ``jvp``, ``vjp``, ``jacobian``, ``hessian``,
+``hvp``, ``check_grad`` and the error classes.
 """
 
 __version__ = "0.1.0"
 
-from .api import grad, jvp, value_and_grad  # noqa: E402
+from .api import grad, value_and_grad  # noqa: E402
 from .check import check_grad  # noqa: E402
 from .errors import (  # noqa: E402
     ArgumentError,
@@ -14,6 +15,8 @@ from .errors import (  # noqa: E402
     NonDifferentiableError,
     UnsupportedSyntaxError,
 )
+from .modes import hessian, hvp, jacobian, jvp, vjp  # noqa: E402
 
-__all__ = ["grad", "value_and_grad", "jvp", "check_grad", "GradcError", "UnsupportedSyntaxError",
-           "ArgumentError", "NonDifferentiableError", "GradientCheckError"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "check_grad",
+           "GradcError", "UnsupportedSyntaxError", "ArgumentError", "NonDifferentiableError",
+           "GradientCheckError"]

@@ -1,4 +1,5 @@
-"""The public API: ``grad``, ``value_and_grad`` (reverse mode) and ``jvp`` (forward mode).
+"""The public API of reverse mode, ``grad`` and ``value_and_grad``, and what every mode
+shares: reading a function's source, compiling it once, caching and loading the result.
 
 Compiling reads the function's module source (never runs it), generates the gradient
 module, caches it on disk and imports it from there. The returned callable carries
@@ -45,39 +46,6 @@ def value_and_grad(f=None, wrt=0, *, optimize=True):
     return _differentiate(f, wrt, optimize, with_value=True)
 
 
-def jvp(f, primals, tangents, *, optimize=True):
-    """Forward mode: the value of ``f`` at ``primals`` and its directional derivative
-    along ``tangents`` (JAX's convention), from generated dual-number code.
-
-    Args:
-        f: a top-level function in the accepted subset.
-        primals: a tuple of arguments for ``f`` (trailing ones with defaults may be left out).
-        tangents: a tuple of the same length: a tangent for each argument.
-
-    Returns:
-        ``(value, tangent)``, each a tuple when ``f`` returns a tuple.
-    """
-    primal = getattr(f, "primal", f)
-    primals, tangents = tuple(primals), tuple(tangents)
-    if len(primals) != len(tangents):
-        raise ArgumentError(f"jvp needs one tangent per primal: got {len(primals)} primals "
-                            f"and {len(tangents)} tangents")
-    parameters = list(inspect.signature(primal).parameters.values())
-    if len(primals) > len(parameters):
-        raise ArgumentError(f"{primal.__name__} takes {len(parameters)} arguments, "
-                            f"got {len(primals)} primals")
-    for param in parameters[len(primals):]:
-        if param.default is inspect.Parameter.empty:
-            raise ArgumentError(f"jvp of {primal.__name__}: missing primal for {param.name!r}")
-        primals += (param.default,)
-        tangents += (0.0,)
-    # a tangent has its primal's shape (a scalar tangent means the same value everywhere)
-    tangents = tuple(t if np.shape(t) == np.shape(p) else np.broadcast_to(t, np.shape(p))
-                     for p, t in zip(primals, tangents))
-    module = _module_for(primal, {"mode": "forward", "optimize": optimize})
-    return getattr(module, f"jvp_{primal.__name__}")(*primals, *tangents)
-
-
 def _module_for(primal, options: dict):
     """The generated module for ``primal`` and ``options``, memoized in this process."""
     key = (primal, tuple(sorted(options.items(), key=repr)))
@@ -90,8 +58,18 @@ def _module_for(primal, options: dict):
 _LOADED: dict = {}
 
 
+def plain_function(f):
+    """``f`` itself; a derivative compiled by gradc is refused rather than silently
+    replaced by the function it came from."""
+    if hasattr(f, "primal") and hasattr(f, "source"):
+        raise ArgumentError(f"{f.__name__} is already a derivative compiled by gradc; for "
+                            "second derivatives use gradc.hessian or gradc.hvp, and pass "
+                            f"{f.__name__}.primal to differentiate the original function")
+    return f
+
+
 def _differentiate(f, wrt, optimize, with_value):
-    primal = getattr(f, "primal", f)
+    primal = plain_function(f)
     name, filename, source = _source_of(primal)
     options = {"mode": "reverse", "optimize": optimize, "tuple": isinstance(wrt, (tuple, list)),
                "wrt": list(wrt) if isinstance(wrt, (tuple, list)) else wrt}

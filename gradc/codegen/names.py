@@ -22,8 +22,8 @@ def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
     taken |= {word for instr in fn.body if instr.loc for word in _WORD.findall(instr.loc.text)}
     names: dict[int, str] = {}
     holder: dict[str, int] = {}   # name -> id of the value it holds now
-    for p in fn.params:  # x, z, then tangents x_dot, z_dot
-        name = p.name or _preferred(p.var, names)
+    for p in fn.params:  # x, z, then tangents x_dot, z_dot (x_dot_1 if x_dot is taken)
+        name = p.name or _free_variant(_preferred(p.var, names), holder, {}, 0, taken)
         names[p.var.id] = name
         holder[name] = p.var.id
     temps = 0
@@ -45,9 +45,8 @@ def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
 def _preferred(var: Var, names):
     if var.hint:
         return var.hint
-    if var.of is not None:
-        return f"{names.get(var.of.id, var.of.hint)}_{var.suffix}"
-    return None
+    stem = names.get(var.of.id, var.of.hint) if var.of is not None else ""
+    return f"{stem}_{var.suffix}" if stem else None
 
 
 def _free_variant(base, holder, last_use, index, reserved):

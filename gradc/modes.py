@@ -1,0 +1,237 @@
+"""Forward mode, vector-Jacobian products, Jacobians that pick their mode, and Hessians
+by forward over reverse.
+
+For f: R^A -> R^B, reverse mode costs about one evaluation per output (B), forward mode
+one per input (A) (SEED.md section 2); ``jacobian(mode="auto")`` picks the cheaper one
+from the sizes seen at the call. Hessians differentiate, in forward mode, the gradient
+code gradc generated: ``hvp_<name>`` is compiled from ``grad_<name>``'s own source.
+"""
+
+import inspect
+
+import numpy as np
+
+from .api import _is_integer, _module_for, plain_function
+from .errors import ArgumentError, NonDifferentiableError
+
+
+def jvp(f, primals, tangents, *, optimize=True):
+    """Forward mode: the value of ``f`` at ``primals`` and its directional derivative
+    along ``tangents`` (JAX's convention), from generated dual-number code.
+
+    Args:
+        f: a top-level function in the accepted subset.
+        primals: a tuple of arguments for ``f`` (trailing ones with defaults may be left out).
+        tangents: a tuple of the same length: a tangent for each argument (a scalar
+            tangent is broadcast to its argument's shape).
+
+    Returns:
+        ``(value, tangent)``, each a tuple when ``f`` returns a tuple.
+    """
+    primal = plain_function(f)
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ArgumentError(f"jvp needs one tangent per primal: got {len(primals)} primals "
+                            f"and {len(tangents)} tangents")
+    count = len(primals)
+    primals = _complete(primal, primals)
+    tangents = tangents + (0.0,) * (len(primals) - count)
+    generated = _generated(primal, "jvp", {"mode": "forward", "optimize": optimize})
+    return generated(*primals, *map(_shaped_like, tangents, primals))
+
+
+def vjp(f, *primals, optimize=True):
+    """Reverse mode with a cotangent of your choice: ``(value, vjp_fn)`` where
+    ``vjp_fn(cotangent)`` returns one cotangent per primal (JAX's convention). The
+    cotangent has the value's structure: a tuple when ``f`` returns a tuple."""
+    primal = plain_function(f)
+    count = len(primals)
+    primals = _complete(primal, primals)
+    generated = _generated(primal, "vjp", {"mode": "vjp", "optimize": optimize})
+    value = primal(*primals)
+    several = isinstance(value, tuple)
+
+    def vjp_fn(cotangent):
+        cotangents = cotangent if several else (cotangent,)
+        outputs = value if several else (value,)
+        if not isinstance(cotangents, tuple) or len(cotangents) != len(outputs):
+            raise ArgumentError(f"the cotangent must match the value's structure: "
+                                f"{len(outputs)} output(s)")
+        grads = generated(*primals, *map(_shaped_like, cotangents, outputs))[1]
+        return tuple(grads[:count])
+
+    return value, vjp_fn
+
+
+def jacobian(f, wrt=0, mode="auto", *, optimize=True):
+    """The Jacobian of ``f`` with respect to the argument(s) ``wrt``.
+
+    Args:
+        mode: "rev" (one reverse pass per output entry), "fwd" (one forward pass per
+            input entry) or "auto" (forward when the inputs are no more than the outputs).
+
+    Returns:
+        A callable with ``f``'s arguments returning an array of shape
+        ``output.shape + input.shape`` (a tuple of them for a tuple ``wrt``).
+    """
+    if mode not in ("auto", "fwd", "rev"):
+        raise ArgumentError(f"mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
+    primal = plain_function(f)
+    indices, as_tuple = _wrt(primal, wrt)
+
+    def jacobian_of_f(*args):
+        args = _complete(primal, args)
+        _check_real(primal, args, indices)
+        value = np.asarray(primal(*args))
+        inputs = sum(np.size(args[i]) for i in indices)
+        chosen = choose_mode(inputs, value.size) if mode == "auto" else mode
+        build = _forward_jacobian if chosen == "fwd" else _reverse_jacobian
+        blocks = build(primal, args, indices, value, optimize)
+        return tuple(blocks) if as_tuple else blocks[0]
+
+    return jacobian_of_f
+
+
+def choose_mode(inputs: int, outputs: int) -> str:
+    """The lecture's trade-off: forward costs a pass per input, reverse one per output."""
+    return "fwd" if inputs <= outputs else "rev"
+
+
+def hvp(f, wrt=0, *, optimize=True):
+    """Hessian-vector products by forward over reverse.
+
+    Returns:
+        A callable ``(*args, v)`` giving ``H @ v``, where ``v`` has the shape of the
+        ``wrt`` argument (a tuple of vectors for a tuple ``wrt``, and a tuple back).
+    """
+    primal = plain_function(f)
+    indices, as_tuple = _wrt(primal, wrt)
+    options = {"mode": "hvp", "optimize": optimize, "tuple": True, "wrt": list(indices)}
+    generated = _generated(primal, "hvp", options)
+
+    def hvp_of_f(*args, v):
+        args = _complete(primal, args)
+        _check_real(primal, args, indices)
+        vectors = v if as_tuple else (v,)
+        tangents = [np.zeros_like(a, dtype=float) for a in args]
+        for index, vector in zip(indices, vectors):
+            tangents[index] = _shaped_like(vector, args[index])
+        products = generated(*args, *tangents)[1]
+        return tuple(products) if as_tuple else products[0]
+
+    return hvp_of_f
+
+
+def hessian(f, wrt=0, *, optimize=True):
+    """The Hessian of scalar-valued ``f``, one Hessian-vector product per input entry.
+
+    Returns:
+        A callable returning an array of shape ``x.shape + x.shape`` (for a tuple
+        ``wrt``, nested tuples of blocks ``H[i][j]``, as JAX does).
+    """
+    primal = plain_function(f)
+    indices, as_tuple = _wrt(primal, wrt)
+    product = hvp(primal, tuple(indices), optimize=optimize)
+
+    def hessian_of_f(*args):
+        args = _complete(primal, args)
+        blocks = [[None] * len(indices) for _ in indices]
+        for j, index in enumerate(indices):
+            columns = []
+            for basis in _basis(args[index]):
+                v = [np.zeros_like(args[i], dtype=float) for i in indices]
+                v[j] = basis
+                columns.append(product(*args, v=tuple(v)))
+            for i, row_index in enumerate(indices):
+                shape = np.shape(args[row_index]) + np.shape(args[index])
+                stacked = np.stack([np.ravel(c[i]) for c in columns], axis=-1)
+                blocks[i][j] = stacked.reshape(shape)
+        return tuple(map(tuple, blocks)) if as_tuple else blocks[0][0]
+
+    return hessian_of_f
+
+
+# ---- Jacobians, column by column or row by row
+
+def _forward_jacobian(primal, args, indices, value, optimize):
+    generated = _generated(primal, "jvp", {"mode": "forward", "optimize": optimize})
+    blocks = []
+    for index in indices:
+        columns = []
+        for basis in _basis(args[index]):
+            tangents = [np.zeros_like(a, dtype=float) for a in args]
+            tangents[index] = basis
+            columns.append(np.ravel(generated(*args, *tangents)[1]) * np.ones(value.size))
+        stacked = np.stack(columns, axis=-1)
+        blocks.append(stacked.reshape(value.shape + np.shape(args[index])))
+    return blocks
+
+
+def _reverse_jacobian(primal, args, indices, value, optimize):
+    generated = _generated(primal, "vjp", {"mode": "vjp", "optimize": optimize})
+    rows = [[] for _ in indices]
+    for basis in _basis(value):
+        grads = generated(*args, basis)[1]
+        for row, index in zip(rows, indices):
+            row.append(np.ravel(_shaped_like(grads[index], args[index])))
+    return [np.stack(row).reshape(value.shape + np.shape(args[index]))
+            for row, index in zip(rows, indices)]
+
+
+def _basis(x):
+    """The unit vectors of x's space, each with x's shape (a float for a scalar)."""
+    size = np.size(x)
+    for k in range(size):
+        unit = np.zeros(size)
+        unit[k] = 1.0
+        yield unit.reshape(np.shape(x)) if np.ndim(x) else float(unit[0])
+
+
+# ---- shared checks
+
+def _generated(primal, prefix, options):
+    return getattr(_module_for(primal, options), f"{prefix}_{primal.__name__}")
+
+
+def _complete(primal, args):
+    """``args`` with the defaults of the parameters left out appended."""
+    args = tuple(args)
+    parameters = list(inspect.signature(primal).parameters.values())
+    if len(args) > len(parameters):
+        raise ArgumentError(f"{primal.__name__} takes {len(parameters)} arguments, "
+                            f"got {len(args)}")
+    for param in parameters[len(args):]:
+        if param.default is inspect.Parameter.empty:
+            raise ArgumentError(f"{primal.__name__}: missing argument {param.name!r}")
+        args += (param.default,)
+    return args
+
+
+def _wrt(primal, wrt):
+    names = list(inspect.signature(primal).parameters)
+    as_tuple = isinstance(wrt, (tuple, list))
+    indices = []
+    for item in wrt if as_tuple else (wrt,):
+        if isinstance(item, str) and item in names:
+            indices.append(names.index(item))
+        elif type(item) is int and -len(names) <= item < len(names):
+            indices.append(item % len(names))
+        else:
+            raise ArgumentError(f"wrt={item!r} names no argument of {primal.__name__} "
+                                f"(arguments: {', '.join(names)})")
+    return tuple(indices), as_tuple
+
+
+def _check_real(primal, args, indices):
+    for index in indices:
+        if not isinstance(args[index], float) and _is_integer(args[index]):
+            raise NonDifferentiableError(
+                f"differentiating {primal.__name__} with respect to argument {index} "
+                f"requires a real-valued input, got {args[index]!r:.40}")
+
+
+def _shaped_like(value, like):
+    """``value`` broadcast to ``like``'s shape (a scalar tangent fills the whole array)."""
+    if np.shape(value) == np.shape(like):
+        return value
+    return np.broadcast_to(value, np.shape(like))
