@@ -12,8 +12,12 @@ from .pipeline import Options, compile_source
 _DESCRIPTION = """\
 Compile the gradients of the functions in FILE into DIR/<stem>_grad.py, holding
 value_and_grad_<name>(...) -> (value, gradient) and grad_<name>(...) -> gradient for
-each function; with --mode forward, DIR/<stem>_jvp.py holding
-jvp_<name>(*args, *tangents) -> (value, tangent). FILE is read, never executed."""
+each function. Other modes write DIR/<stem>_<mode>.py:
+  --mode forward  jvp_<name>(*args, *tangents) -> (value, tangent)      (dual numbers)
+  --mode vjp      vjp_<name>(*args, *cotangents) -> (value, cotangents of the args)
+  --hessian       hvp_<name>(*args, *vectors) -> (gradient, Hessian @ vectors)
+                  (forward mode over the generated gradient code; same as --mode hvp)
+FILE is read, never executed."""
 
 _EPILOG = """\
 examples:
@@ -43,9 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
                                "value); one name gives a single gradient, several a tuple")
     compile_.add_argument("-o", "--output-dir", metavar="DIR", default="generated",
                           help="directory to write <stem>_grad.py into (default: generated)")
-    compile_.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
+    compile_.add_argument("--mode", choices=("reverse", "forward", "vjp", "hvp"),
+                          default="reverse",
                           help="reverse: gradients by backpropagation (default); forward: "
-                               "Jacobian-vector products by dual numbers (ignores --wrt)")
+                               "Jacobian-vector products by dual numbers; vjp: "
+                               "vector-Jacobian products; hvp: Hessian-vector products "
+                               "(forward and vjp ignore --wrt)")
+    compile_.add_argument("--hessian", dest="mode", action="store_const", const="hvp",
+                          help="write hvp_<name> (Hessian-vector products): --mode hvp")
     compile_.add_argument("--emit", choices=("py", "ir"), default="py",
                           help="py: write the Python module (default); ir: print the IR "
                                "after every compiler stage to stdout and write nothing")
@@ -74,7 +83,7 @@ def main(argv=None) -> int:
         print(message, file=sys.stderr)
         return 1
     if args.emit == "py":
-        suffix = "jvp" if args.mode == "forward" else "grad"
+        suffix = {"reverse": "grad", "forward": "jvp"}.get(args.mode, args.mode)
         out = Path(args.output_dir) / f"{path.stem}_{suffix}.py"
         write_atomic(out, text)
         print(out)
