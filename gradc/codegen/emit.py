@@ -13,7 +13,7 @@ Comments cannot live in a Python AST, so each comment is a placeholder statement
 import ast
 
 from ..ir.core import Const, Function, Instr, Var
-from ..ir.primitives import HELPERS, PRIMITIVES
+from ..ir.primitives import HELPERS, PRIMITIVES, keyword_arguments
 from .names import assign_names
 
 _OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow}
@@ -92,7 +92,9 @@ class FunctionEmitter:
         prim = PRIMITIVES[instr.op]
         if instr.param("lib") == "math":
             return _call(_attribute("math", prim.math), args)
-        return _call(_attribute("np", prim.numpy), args)
+        keywords = [ast.keyword(arg=key, value=_literal(value))
+                    for key, value in keyword_arguments(instr.op, instr.params).items()]
+        return _call(_attribute("np", prim.numpy), args, keywords)
 
     def atom(self, atom) -> ast.expr:
         if isinstance(atom, Var):
@@ -119,5 +121,14 @@ def _attribute(owner, attr):
     return ast.Attribute(ast.Name(owner), attr)
 
 
-def _call(func, args):
-    return ast.Call(func=func, args=list(args), keywords=[])
+def _call(func, args, keywords=()):
+    return ast.Call(func=func, args=list(args), keywords=list(keywords))
+
+
+def _literal(value):
+    """A static argument (axis=(0, -1), keepdims=True) as an expression."""
+    if isinstance(value, tuple):
+        return ast.Tuple([_literal(v) for v in value])
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)

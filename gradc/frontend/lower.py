@@ -211,34 +211,58 @@ class _FunctionLowering:
                               "gradc sees parameters, local names assigned above, and "
                               "numeric constants defined at module level")
 
-    def _emit(self, op, *args, lib=None, call=False):
+    def _emit(self, op, *args, lib=None, call=False, params=()):
         """``call``: an operator spelled as a function (np.power, math.pow), which keeps
         the function's semantics (no complex results from negative bases)."""
-        params = (("lib", "math"),) if lib == "math" else ()
-        params += (("form", "call"),) if call else ()
+        params = (("lib", "math"),) * (lib == "math") + (("form", "call"),) * call + params
         return self.builder.emit(op, args, params=params, loc=self.loc)
 
     # ---- calls
 
     def _call(self, node: ast.Call):
-        if node.keywords:
-            raise self.info.error(node.keywords[0], "keyword arguments are not supported "
-                                                    "in calls of NumPy/math functions")
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise self.info.error(node, "*args in calls is not supported")
         lib, spelled, prim = self._resolve_primitive(node.func)
-        args = [self._single(a) for a in node.args]
+        arity = PRIMITIVES[prim].arity
+        params = self._static_arguments(node, prim, node.args[arity:])
+        args = [self._single(a) for a in node.args[:arity]]
         if lib == "numpy" and spelled in IMPLIED_FILL and len(args) == 1:
             args.append(Const(IMPLIED_FILL[spelled]))
-        if lib == "math" and prim == "log" and len(args) == 2:  # math.log(x, base)
+        if lib == "math" and prim == "log" and len(node.args) == 2:  # math.log(x, base)
+            base = self._single(node.args[1])
             return self._emit("div", self._emit("log", args[0], lib=lib),
-                              self._emit("log", args[1], lib=lib))
-        arity = PRIMITIVES[prim].arity
+                              self._emit("log", base, lib=lib))
         if len(args) != arity:
             raise self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
                                         f"argument{'s' * (arity > 1)} here, got {len(args)}")
         call = PRIMITIVES[prim].operator is not None and lib != "builtins"
-        return self._emit(prim, *args, lib=lib, call=call)
+        return self._emit(prim, *args, lib=lib, call=call, params=params)
+
+    def _static_arguments(self, node, prim, extra_positional):
+        """Keyword parameters such as axis= and keepdims=: constants known when compiling."""
+        names = PRIMITIVES[prim].keywords
+        if len(extra_positional) > len(names) and not (prim == "log" and len(node.args) == 2):
+            arity = PRIMITIVES[prim].arity
+            raise self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
+                                        f"argument{'s' * (arity > 1)} here, got {len(node.args)}")
+        given = [(name, value, value) for name, value in zip(names, extra_positional)]
+        given += [(k.arg, k.value, k) for k in node.keywords]
+        params = []
+        for name, value, where in given:
+            if name not in names:
+                allowed = f"supported: {', '.join(names)}" if names else "it takes none"
+                raise self.info.error(where, f"keyword argument {name!r} is not supported in "
+                                             f"{ast.unparse(node.func)} ({allowed})")
+            params.append((name, self._static_value(value)))
+        return tuple(sorted(params))
+
+    def _static_value(self, node):
+        try:
+            value = ast.literal_eval(node)
+        except ValueError:
+            raise self.info.error(node, "this argument must be a constant (an int, a tuple "
+                                        "of ints, None, True or False)") from None
+        return tuple(value) if isinstance(value, list) else value
 
     def _resolve_primitive(self, func):
         """(lib, name as spelled, primitive) for the callee expression, or a located error."""

@@ -19,3 +19,11 @@ def _unbroadcast(grad, like):
     stretched = [lead + i for i, n in enumerate(shape) if n == 1]
     axes = tuple(range(lead)) + tuple(i for i in stretched if np.shape(grad)[i] != 1)
     return np.reshape(np.sum(grad, axis=axes), shape)
+
+
+def _broadcast_like(value, like):
+    """value spread over like's shape (a writable array, unlike np.broadcast_to's view)."""
+    shape = np.shape(like)
+    if np.shape(value) == shape:
+        return value
+    return np.broadcast_to(value, shape).copy()

@@ -25,6 +25,8 @@ class Primitive:
     differentiable: bool = True
     commutative: bool = False
     kink: str = ""                # convention at a point without a classical derivative
+    keywords: tuple = ()          # static keyword parameters passed to the NumPy call
+    linear: bool = False          # linear in its first argument (the others give shapes)
 
 
 def _row(name, arity, numpy=None, math=None, **flags):
@@ -68,9 +70,15 @@ _ROWS = [
     _row("arctan2", 2, math="atan2"),
     _row("hypot", 2, math="hypot", commutative=True),
     _row("sign", 1, differentiable=False),  # zero gradient everywhere
-    # ---- internal: sum a gradient back to the shape of a broadcast operand; a constant
-    # filled to the shape of a value (the gradient of an input the output ignores)
-    Primitive("unbroadcast", 2, None, elementwise=False),
+    # ---- reductions
+    Primitive("sum", 1, "sum", elementwise=False, linear=True, keywords=("axis", "keepdims")),
+    # ---- internal: sum a gradient back to the shape of a broadcast operand, and the
+    # reverse (spread a value over a shape); size-1 axes for a reduced gradient; a
+    # constant filled to the shape of a value (the gradient of an input the output ignores)
+    Primitive("unbroadcast", 2, None, elementwise=False, linear=True),
+    Primitive("broadcast_like", 2, None, elementwise=False, linear=True),
+    Primitive("expand_dims", 1, "expand_dims", elementwise=False, linear=True,
+              keywords=("axis",)),
     Primitive("full_like", 2, "full_like", differentiable=False),
 ]
 
@@ -94,7 +102,7 @@ BUILTIN_NAMES = {"abs": "abs", "pow": "pow"}
 IMPLIED_FILL = {"zeros_like": 0.0, "ones_like": 1.0}
 # Helpers that generated modules define and call (their source is in ir/helpers.py);
 # reading them back as primitives keeps generated code inside the accepted language.
-HELPERS = {"unbroadcast": "_unbroadcast"}
+HELPERS = {"unbroadcast": "_unbroadcast", "broadcast_like": "_broadcast_like"}
 NUMPY_CONSTANTS = {"pi": math.pi, "e": math.e}
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau}
 
@@ -113,9 +121,15 @@ def implementation(name, params=()):
     lib, call = spelling.get("lib", "numpy"), spelling.get("form") == "call"
     if name in _OPERATOR_IMPLS and not call:
         return _OPERATOR_IMPLS[name]
-    if name == "unbroadcast":
-        return helpers._unbroadcast
+    if name in HELPERS:
+        return getattr(helpers, HELPERS[name])
     prim = PRIMITIVES[name]
     if lib == "math" and prim.math:
         return getattr(math, prim.math)
     return getattr(np, prim.numpy)
+
+
+def keyword_arguments(op, params) -> dict:
+    """The static keyword arguments (axis=..., keepdims=...) of an instruction's call."""
+    keywords = PRIMITIVES[op].keywords
+    return {key: value for key, value in params if key in keywords}

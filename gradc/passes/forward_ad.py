@@ -18,7 +18,7 @@ rule with the tangent in place of the cotangent: one rule table serves both mode
 from dataclasses import replace
 
 from ..ir.core import Builder, Const, Function, Loc, Param, Var
-from ..ir.primitives import PRIMITIVES
+from ..ir.primitives import PRIMITIVES, keyword_arguments
 from .shapes import shape_classes
 from .vjp_rules import Ops, vjp
 
@@ -61,9 +61,13 @@ def _tangent(builder, instr, active):
 
 def jvp_contribution(ops, instr, index, tangent):
     """d out / d arg[index] applied to ``tangent``."""
-    if instr.op == "unbroadcast":  # linear in its first argument; the second gives a shape
-        return ops.unbroadcast(tangent, instr.args[1]) if index == 0 else Const(0)
-    if not PRIMITIVES[instr.op].elementwise:
+    prim = PRIMITIVES[instr.op]
+    if prim.linear:  # the same operation on the tangent; other arguments only give shapes
+        if index != 0:
+            return Const(0)
+        keywords = keyword_arguments(instr.op, instr.params)
+        return ops.call(instr.op, tangent, *instr.args[1:], **keywords)
+    if not prim.elementwise:
         raise NotImplementedError(f"no tangent rule for {instr.op}")
     return vjp(ops, instr, tangent)[index]
 

@@ -54,7 +54,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], cotangents=False) -> Function:
         # constant exponent must not evaluate log(x), even in unoptimized code)
         builder.keep_since(start, [c for _, c in wanted])
         for arg, contribution in wanted:
-            if shapes[arg] != shapes[instr.out]:
+            if PRIMITIVES[instr.op].elementwise and shapes[arg] != shapes[instr.out]:
                 contribution = ops.unbroadcast(contribution, arg)
             _accumulate(builder, adjoints, arg, contribution, loc, start)
     grads = [adjoints.get(var, Const(0.0)) for var in wrt_vars]

@@ -10,7 +10,7 @@ unbroadcast only where an operand's class differs from its result's.
 import numpy as np
 
 from ..ir.core import Const, Function
-from ..ir.primitives import PRIMITIVES
+from ..ir.primitives import PRIMITIVES, implementation, keyword_arguments
 
 
 def shape_classes(fn: Function) -> dict:
@@ -21,15 +21,30 @@ def shape_classes(fn: Function) -> dict:
                           p.shape if p.shape is not None else ("input", p.var.id))
     for instr in fn.body:
         args = [() if isinstance(a, Const) else classes[a] for a in instr.args]
-        if instr.op in ("unbroadcast", "full_like"):
-            result = args[-1] if instr.op == "unbroadcast" else args[0]
+        if instr.op in ("unbroadcast", "broadcast_like", "full_like"):
+            result = args[0] if instr.op == "full_like" else args[1]
         elif PRIMITIVES[instr.op].elementwise:
             result = _broadcast(args, instr.out.id)
         else:
-            result = ("value", instr.out.id)
+            result = _reshaped(instr, args[0])
         for out in instr.outs:
             classes[out] = result
     return classes
+
+
+def _reshaped(instr, operand):
+    """Reductions and size-1 axes: exact on concrete shapes, a token for the operation
+    on its operand's class otherwise (so the same reduction of the same input agrees)."""
+    keywords = keyword_arguments(instr.op, instr.params)
+    if instr.op == "sum" and keywords.get("axis") is None and not keywords.get("keepdims"):
+        return ()
+    if _concrete(operand):
+        return np.shape(implementation(instr.op)(np.empty(operand), **keywords))
+    return (instr.op, operand, tuple(sorted(keywords.items())))
+
+
+def _concrete(c):
+    return isinstance(c, tuple) and all(isinstance(n, int) for n in c)
 
 
 def _broadcast(classes, out_id):
@@ -41,6 +56,6 @@ def _broadcast(classes, out_id):
         return ()
     if len(distinct) == 1:
         return distinct[0]
-    if all(isinstance(c, tuple) and all(isinstance(n, int) for n in c) for c in distinct):
+    if all(_concrete(c) for c in distinct):
         return tuple(np.broadcast_shapes(*distinct))
     return ("broadcast", *distinct)

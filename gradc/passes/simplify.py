@@ -16,9 +16,9 @@ from dataclasses import replace
 import numpy as np
 
 from ..ir.core import Const, Function, Instr, Var, substitute
-from ..ir.primitives import implementation
+from ..ir.primitives import implementation, keyword_arguments
 
-_UNFOLDABLE = {"unbroadcast", "full_like"}
+_UNFOLDABLE = {"unbroadcast", "broadcast_like", "full_like"}
 
 
 def simplify(fn: Function) -> Function:
@@ -51,7 +51,8 @@ def _rewrite(instr: Instr, defs):
 def _fold(instr):
     with np.errstate(all="ignore"):
         try:
-            value = implementation(instr.op, instr.params)(*(a.value for a in instr.args))
+            value = implementation(instr.op, instr.params)(
+                *(a.value for a in instr.args), **keyword_arguments(instr.op, instr.params))
         except (ArithmeticError, ValueError, TypeError):
             return None
     if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
@@ -141,8 +142,14 @@ def _neg(instr, x, defs):
     return None
 
 
-def _unbroadcast(instr, g, like, defs):
-    return g if isinstance(g, Const) else None
+def _spreading(instr, g, like, defs):
+    """In adjoint code a constant stands for itself broadcast to any shape."""
+    return g if isinstance(g, Const) and _in_adjoint(instr) else None
+
+
+def _reducing(instr, g, defs):
+    """A zero adjoint stays zero whatever axes are added or summed."""
+    return g if isinstance(g, Const) and g.value == 0 and _in_adjoint(instr) else None
 
 
 def _in_adjoint(instr):
@@ -151,4 +158,6 @@ def _in_adjoint(instr):
 
 
 _RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "neg": _neg,
-          "unbroadcast": _unbroadcast}
+          "unbroadcast": _spreading, "broadcast_like": _spreading,
+          "expand_dims": lambda instr, g, defs: _spreading(instr, g, None, defs),
+          "sum": _reducing}

@@ -8,7 +8,7 @@ rule's. Elementwise functions share one rule that lowers their sympy-derived tem
 """
 
 from ..ir.core import Builder, Const, Instr, Loc
-from ..ir.primitives import PRIMITIVES
+from ..ir.primitives import PRIMITIVES, keyword_arguments
 from .derivatives import derived_functions, template
 
 
@@ -25,13 +25,14 @@ class Ops:
     def __getattr__(self, op):
         if op not in PRIMITIVES:
             raise AttributeError(op)
-        return lambda *args: self.call(op, *args)
+        return lambda *args, **keywords: self.call(op, *args, **keywords)
 
-    def call(self, op, *args):
+    def call(self, op, *args, **keywords):
         use_math = self.lib == "math" and PRIMITIVES[op].math is not None
         params = (("lib", "math"),) if use_math else ()
         if op == "pow" and self.pow_call:
             params += (("form", "call"),)
+        params += tuple(sorted(keywords.items()))
         return self.builder.emit(op, args, params=params, loc=self.loc)
 
 
@@ -64,6 +65,26 @@ def _neg(ops, g, x, out):
     return (ops.neg(g),)
 
 
+# ---- reductions and shape bookkeeping: each is the transpose of another
+
+def _sum(ops, g, x, out, axis=None, keepdims=False):
+    if axis is not None and not keepdims and not isinstance(g, Const):
+        g = ops.expand_dims(g, axis=axis)  # put back the summed axes, as size 1
+    return (ops.broadcast_like(g, x),)
+
+
+def _expand_dims(ops, g, x, out, axis):
+    return (ops.sum(g, axis=axis),)
+
+
+def _broadcast_like(ops, g, x, like, out):
+    return ops.unbroadcast(g, x), None
+
+
+def _unbroadcast(ops, g, x, like, out):
+    return ops.broadcast_like(g, x), None
+
+
 # ---- elementwise functions: sympy-derived templates
 
 def _elementwise(name):
@@ -86,7 +107,9 @@ def _lower(ops, tree, g, args, out):
     return ops.call(head, *(_lower(ops, t, g, args, out) for t in tree[1:]))
 
 
-VJP_RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "neg": _neg}
+VJP_RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "neg": _neg,
+             "sum": _sum, "expand_dims": _expand_dims, "broadcast_like": _broadcast_like,
+             "unbroadcast": _unbroadcast}
 for _name in sorted(derived_functions()):
     if _name in VJP_RULES:
         raise RuntimeError(f"two vjp rules for {_name}")
@@ -97,4 +120,5 @@ def vjp(ops: Ops, instr: Instr, g):
     """Contributions to each argument's adjoint from ``instr``'s output adjoint ``g``."""
     if not PRIMITIVES[instr.op].differentiable:
         return (None,) * len(instr.args)
-    return VJP_RULES[instr.op](ops, g, *instr.args, instr.out)
+    keywords = keyword_arguments(instr.op, instr.params)
+    return VJP_RULES[instr.op](ops, g, *instr.args, instr.out, **keywords)
