@@ -48,7 +48,7 @@ def value_and_grad(f=None, wrt=0, *, optimize=True):
 
 def _module_for(primal, options: dict):
     """The generated module for ``primal`` and ``options``, memoized in this process."""
-    key = (primal, tuple(sorted(options.items(), key=repr)))
+    key = (primal, repr(sorted(options.items())))
     if key not in _LOADED:
         name, filename, source = _source_of(primal)
         _LOADED[key] = _compiled_module(source, filename, name, options)

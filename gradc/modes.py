@@ -54,9 +54,11 @@ def vjp(f, *primals, optimize=True):
     def vjp_fn(cotangent):
         cotangents = cotangent if several else (cotangent,)
         outputs = value if several else (value,)
-        if not isinstance(cotangents, tuple) or len(cotangents) != len(outputs):
-            raise ArgumentError(f"the cotangent must match the value's structure: "
-                                f"{len(outputs)} output(s)")
+        if not isinstance(cotangents, tuple) or len(cotangents) != len(outputs) or any(
+                np.shape(c) not in ((), np.shape(o)) for c, o in zip(cotangents, outputs)):
+            shapes = ", ".join(str(np.shape(o)) for o in outputs)
+            raise ArgumentError(f"the cotangent must have the value's structure and "
+                                f"shapes: {'a tuple of ' if several else ''}{shapes}")
         grads = generated(*primals, *map(_shaped_like, cotangents, outputs))[1]
         return tuple(grads[:count])
 
@@ -82,7 +84,11 @@ def jacobian(f, wrt=0, mode="auto", *, optimize=True):
     def jacobian_of_f(*args):
         args = _complete(primal, args)
         _check_real(primal, args, indices)
-        value = np.asarray(primal(*args))
+        value = primal(*args)
+        if isinstance(value, tuple):
+            raise ArgumentError(f"jacobian needs {primal.__name__} to return one array, not "
+                                "a tuple; take the Jacobian of each output separately")
+        value = np.asarray(value)
         inputs = sum(np.size(args[i]) for i in indices)
         chosen = choose_mode(inputs, value.size) if mode == "auto" else mode
         build = _forward_jacobian if chosen == "fwd" else _reverse_jacobian

@@ -23,7 +23,9 @@ def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
     names: dict[int, str] = {}
     holder: dict[str, int] = {}   # name -> id of the value it holds now
     for p in fn.params:  # x, z, then tangents x_dot, z_dot (x_dot_1 if x_dot is taken)
-        name = p.name or _free_variant(_preferred(p.var, names), holder, {}, 0, taken)
+        name = base = p.name or _preferred(p.var, names)
+        while name in holder or (name in reserved and not p.name):
+            name = f"{base}_{len(holder)}"
         names[p.var.id] = name
         holder[name] = p.var.id
     temps = 0

@@ -30,7 +30,7 @@ def jvp_function(fn, name, prefix="jvp", doc=None):
     """Tangent parameters follow the primal ones, so primal defaults cannot stay."""
     count = len(fn.results) // 2
     outputs, tangents = fn.results[:count], fn.results[count:]
-    if count == 1:
+    if count == 1 and not fn.tuple_result:
         outputs, tangents = outputs[0], tangents[0]
     params = tuple(replace(p, default=None) for p in fn.params)
     doc = doc or f"Value of {name} and its tangent, from the tangents of its arguments."
@@ -52,5 +52,6 @@ def vjp_function(fn, name, inputs):
     grads = tuple(fn.results[len(outputs):])
     params = tuple(replace(p, default=None) for p in fn.params)
     doc = f"Value of {name} and the cotangents of its arguments, given those of its results."
+    several = len(outputs) > 1 or fn.tuple_result
     return GradientFunction(replace(fn, params=params), f"vjp_{name}", doc,
-                            (outputs[0] if len(outputs) == 1 else tuple(outputs), grads))
+                            (tuple(outputs) if several else outputs[0], grads))

@@ -37,8 +37,10 @@ def lower_function(info: ModuleInfo, name: str) -> Function:
     params = _lower_signature(info, node, builder)
     env = {p.name: p.var for p in params}
     results = _FunctionLowering(info, builder, (name,)).lower_body(node, env)
+    returned = node.body[-1].value if node.body else None
     return Function(name, tuple(params), tuple(builder.body), tuple(results),
-                    info.filename, ast.get_docstring(node) or "")
+                    info.filename, ast.get_docstring(node) or "",
+                    tuple_result=isinstance(returned, ast.Tuple))
 
 
 def _lower_signature(info, node: ast.FunctionDef, builder) -> list[Param]:

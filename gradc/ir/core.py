@@ -93,6 +93,7 @@ class Function:
     results: tuple[Atom, ...]
     source_file: str = "<unknown>"
     doc: str = ""
+    tuple_result: bool = False   # the source returns a tuple display, even of one value
 
     def with_body(self, body, results=None):
         return replace(self, body=tuple(body),

@@ -13,16 +13,20 @@ from ..ir.primitives import PRIMITIVES
 
 
 def cse(fn: Function) -> Function:
-    seen = {}
+    seen = {}   # key -> index in body of the instruction computing it
     mapping = {}
     body = []
     for instr in fn.body:
         instr = replace(instr, args=tuple(substitute(a, mapping) for a in instr.args))
         key = _key(instr)
         if key in seen:
-            mapping[instr.out] = seen[key]
+            kept = body[seen[key]]
+            if not kept.out.hint and kept.out.of is None and instr.out.hint:  # source name
+                body[seen[key]] = kept = replace(kept, outs=(replace(kept.out,
+                                                                     hint=instr.out.hint),))
+            mapping[instr.out] = kept.out
             continue
-        seen[key] = instr.out
+        seen[key] = len(body)
         body.append(instr)
     return fn.with_body(body, [substitute(r, mapping) for r in fn.results])
 
