@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="reverse: gradients by backpropagation (default); forward: "
                                "Jacobian-vector products by dual numbers; vjp: "
                                "vector-Jacobian products; hvp: Hessian-vector products "
-                               "(forward and vjp ignore --wrt)")
+                               "(forward and vjp default to every argument)")
     compile_.add_argument("--hessian", dest="mode", action="store_const", const="hvp",
                           help="write hvp_<name> (Hessian-vector products): --mode hvp")
     compile_.add_argument("--emit", choices=("py", "ir"), default="py",

@@ -112,16 +112,16 @@ def hvp(f, wrt=0, *, optimize=True):
     """
     primal = plain_function(f)
     indices, as_tuple = _wrt(primal, wrt)
-    options = {"mode": "hvp", "optimize": optimize, "tuple": True, "wrt": list(indices)}
-    generated = _generated(primal, "hvp", options)
+    generated = _generated(primal, "hvp", _only(indices, optimize, "hvp"))
 
     def hvp_of_f(*args, v):
         args = _complete(primal, args)
         _check_real(primal, args, indices)
         vectors = v if as_tuple else (v,)
-        tangents = [np.zeros_like(a, dtype=float) for a in args]
-        for index, vector in zip(indices, vectors):
-            tangents[index] = _shaped_like(vector, args[index])
+        if not isinstance(vectors, tuple) or len(vectors) != len(indices):
+            raise ArgumentError(f"v must hold one vector per differentiated argument "
+                                f"({len(indices)})")
+        tangents = [_shaped_like(vector, args[i]) for i, vector in zip(indices, vectors)]
         products = generated(*args, *tangents)[1]
         return tuple(products) if as_tuple else products[0]
 
@@ -159,14 +159,19 @@ def hessian(f, wrt=0, *, optimize=True):
 
 # ---- Jacobians, column by column or row by row
 
+def _only(indices, optimize, mode):
+    """Options compiling derivatives along the ``wrt`` arguments only."""
+    return {"mode": mode, "optimize": optimize, "tuple": True, "wrt": list(indices)}
+
+
 def _forward_jacobian(primal, args, indices, value, optimize):
-    generated = _generated(primal, "jvp", {"mode": "forward", "optimize": optimize})
+    generated = _generated(primal, "jvp", _only(indices, optimize, "forward"))
     blocks = []
-    for index in indices:
+    for position, index in enumerate(indices):
         columns = []
         for basis in _basis(args[index]):
-            tangents = [np.zeros_like(a, dtype=float) for a in args]
-            tangents[index] = basis
+            tangents = [np.zeros_like(args[i], dtype=float) for i in indices]
+            tangents[position] = basis
             columns.append(np.ravel(generated(*args, *tangents)[1]) * np.ones(value.size))
         stacked = np.stack(columns, axis=-1)
         blocks.append(stacked.reshape(value.shape + np.shape(args[index])))
@@ -174,12 +179,12 @@ def _forward_jacobian(primal, args, indices, value, optimize):
 
 
 def _reverse_jacobian(primal, args, indices, value, optimize):
-    generated = _generated(primal, "vjp", {"mode": "vjp", "optimize": optimize})
+    generated = _generated(primal, "vjp", _only(indices, optimize, "vjp"))
     rows = [[] for _ in indices]
     for basis in _basis(value):
         grads = generated(*args, basis)[1]
-        for row, index in zip(rows, indices):
-            row.append(np.ravel(_shaped_like(grads[index], args[index])))
+        for row, grad, index in zip(rows, grads, indices):
+            row.append(np.ravel(_shaped_like(grad, args[index])))
     return [np.stack(row).reshape(value.shape + np.shape(args[index]))
             for row, index in zip(rows, indices)]
 

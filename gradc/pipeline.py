@@ -66,11 +66,11 @@ def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Optio
     return _differentiated(reverse(fn, wrt), wrt, options, trace)
 
 
-def vjp_ir(info: ModuleInfo, name: str, options=Options(), trace=None) -> Function:
+def vjp_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
+           trace=None) -> Function:
     """IR taking ``(*params, *cotangents)``, one cotangent per result, and returning
-    ``(*results, *cotangents of every parameter)``."""
+    ``(*results, *cotangents of the wrt parameters)``."""
     fn = primal_ir(info, name, options, trace)
-    wrt = tuple(range(len(fn.params)))
     return _differentiated(reverse(fn, wrt, cotangents=True), wrt, options, trace)
 
 
@@ -82,10 +82,12 @@ def _differentiated(fn, wrt, options, trace):
     return stage("materialize", materialize_gradients(fn, wrt))
 
 
-def tangent_ir(info: ModuleInfo, name: str, options=Options(), trace=None) -> Function:
-    """IR taking ``(*params, *tangents)`` and returning ``(*results, *result_tangents)``."""
+def tangent_ir(info: ModuleInfo, name: str, options=Options(), trace=None,
+               wrt: tuple[int, ...] | None = None) -> Function:
+    """IR taking ``(*params, *tangents)`` and returning ``(*results, *result_tangents)``,
+    with tangents for the ``wrt`` parameters (default: all)."""
     stage = _stager(options, trace)
-    fn = stage("forward", forward(primal_ir(info, name, options, trace)))
+    fn = stage("forward", forward(primal_ir(info, name, options, trace), wrt))
     return stage("cleanup", optimize(fn)) if options.optimize else fn
 
 
@@ -164,12 +166,16 @@ def _compile(source, filename, functions, wrt, options, trace, command):
                                 f"(functions: {', '.join(info.functions) or 'none'})")
     generated = []
     for name in names:
+        every = resolve_wrt(info, name, None, every=True)[0]
         if options.mode == "forward":
-            generated.append(jvp_function(tangent_ir(info, name, options, trace), name))
+            indices = every if wrt is None else resolve_wrt(info, name, wrt)[0]
+            fn = tangent_ir(info, name, options, trace, indices)
+            generated.append(jvp_function(fn, name))
             continue
         if options.mode == "vjp":
-            inputs = len(resolve_wrt(info, name, None, every=True)[0])
-            generated.append(vjp_function(vjp_ir(info, name, options, trace), name, inputs))
+            indices = every if wrt is None else resolve_wrt(info, name, wrt)[0]
+            fn = vjp_ir(info, name, indices, options, trace)
+            generated.append(vjp_function(fn, name, len(indices)))
             continue
         indices, as_tuple = resolve_wrt(info, name, wrt)
         fn = gradient_ir(info, name, indices, options, trace)
@@ -182,10 +188,14 @@ def _compile_hvp(source, filename, functions, wrt, options, trace, command):
     generated. This works because generated code stays inside the accepted language."""
     reverse_options = replace(options, mode="reverse")
     gradients = _compile(source, filename, functions, wrt, reverse_options, None, "")
+    primal_info = load(source, filename)
     info = load(gradients, filename)
     names = [n.removeprefix("grad_") for n in info.functions if n.startswith("grad_")]
-    generated = [hvp_function(tangent_ir(info, f"grad_{name}", options, trace), name)
-                 for name in names]
+    generated = []
+    for name in names:  # tangents only along the differentiated arguments
+        indices = resolve_wrt(primal_info, name, wrt)[0]
+        fn = tangent_ir(info, f"grad_{name}", options, trace, indices)
+        generated.append(hvp_function(fn, name))
     return render_module(generated, _base_name(filename), info.constants, command)
 
 

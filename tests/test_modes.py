@@ -463,8 +463,8 @@ def test_hvp_pipeline_mode_network(m):
     hvp_net = namespace(text)["hvp_net"]
     rest = (0.5, -1.25, 0.3)
     columns = []
-    for j in range(6):
-        tangents = [0.0] * 9
+    for j in range(6):  # one tangent per differentiated argument: the six weights
+        tangents = [0.0] * 6
         tangents[j] = 1.0
         grads, product = hvp_net(*WEIGHTS, *rest, *tangents)
         assert len(grads) == len(product) == 6

@@ -45,10 +45,10 @@ def hvp_function(fn, name):
     return jvp_function(fn, name, "hvp", doc)
 
 
-def vjp_function(fn, name, inputs):
-    """``vjp_f(*args, *cotangents) -> (outputs, cotangents of every argument)``, where
-    ``fn`` has ``inputs`` primal parameters followed by one cotangent per output."""
-    outputs = fn.results[:len(fn.results) - inputs]
+def vjp_function(fn, name, differentiated):
+    """``vjp_f(*args, *cotangents) -> (outputs, cotangents of the arguments)``, where
+    ``fn`` returns its outputs and then ``differentiated`` argument cotangents."""
+    outputs = fn.results[:len(fn.results) - differentiated]
     grads = tuple(fn.results[len(outputs):])
     params = tuple(replace(p, default=None) for p in fn.params)
     doc = f"Value of {name} and the cotangents of its arguments, given those of its results."

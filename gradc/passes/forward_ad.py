@@ -23,12 +23,14 @@ from .shapes import shape_classes
 from .vjp_rules import Ops, vjp
 
 
-def forward(fn: Function) -> Function:
-    """``fn`` taking ``(*params, *tangents)`` and returning ``(*results, *tangents)``."""
+def forward(fn: Function, wrt: tuple[int, ...] | None = None) -> Function:
+    """``fn`` taking ``(*params, *tangents)`` and returning ``(*results, *tangents)``:
+    a tangent for each parameter in ``wrt`` (all by default); the others are constants."""
     builder = Builder.after(fn)
     tangents: dict[Var, Var] = {}
     params = list(fn.params)
-    for p in fn.params:
+    for index in range(len(fn.params)) if wrt is None else wrt:  # tangents in wrt's order
+        p = fn.params[index]
         tangents[p.var] = builder.fresh(of=p.var, suffix="dot")
         params.append(Param(tangents[p.var], shape=p.shape))
     for instr in fn.body:
