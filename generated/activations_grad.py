@@ -11,24 +11,24 @@ def value_and_grad_sigmoid_unit(w: float, x: float, target: float):
     # s = 1.0 / (1.0 + np.exp(-w * x))
     t1 = -w
     t2 = t1 * x
-    t3 = np.exp(t2)
-    t4 = 1.0 + t3
-    s = 1.0 / t4
+    t2 = np.exp(t2)
+    t3 = 1.0 + t2
+    s = 1.0 / t3
     # return 0.5 * (s - target) ** 2
-    t5 = s - target
-    t6 = t5 ** 2
-    t7 = 0.5 * t6
+    t4 = s - target
+    t5 = t4 ** 2
+    t5 = 0.5 * t5
     # grad of: return 0.5 * (s - target) ** 2
-    target_bar = -t5
+    target_bar = -t4
     # grad of: s = 1.0 / (1.0 + np.exp(-w * x))
-    t8 = t5 / t4
-    t9 = t8 * s
-    t4_bar = -t9
-    t2_bar = t4_bar * t3
+    t3 = t4 / t3
+    t3 = t3 * s
+    t3_bar = -t3
+    t2_bar = t3_bar * t2
     t1_bar = t2_bar * x
     x_bar = t2_bar * t1
     w_bar = -t1_bar
-    return t7, (w_bar, x_bar, target_bar)
+    return t5, (w_bar, x_bar, target_bar)
 
 
 def grad_sigmoid_unit(w: float, x: float, target: float):
@@ -36,17 +36,17 @@ def grad_sigmoid_unit(w: float, x: float, target: float):
     # s = 1.0 / (1.0 + np.exp(-w * x))
     t1 = -w
     t2 = t1 * x
-    t3 = np.exp(t2)
-    t4 = 1.0 + t3
-    s = 1.0 / t4
-    t5 = s - target
+    t2 = np.exp(t2)
+    t3 = 1.0 + t2
+    s = 1.0 / t3
+    t4 = s - target
     # grad of: return 0.5 * (s - target) ** 2
-    target_bar = -t5
+    target_bar = -t4
     # grad of: s = 1.0 / (1.0 + np.exp(-w * x))
-    t6 = t5 / t4
-    t7 = t6 * s
-    t4_bar = -t7
-    t2_bar = t4_bar * t3
+    t3 = t4 / t3
+    t3 = t3 * s
+    t3_bar = -t3
+    t2_bar = t3_bar * t2
     t1_bar = t2_bar * x
     x_bar = t2_bar * t1
     w_bar = -t1_bar
@@ -59,18 +59,18 @@ def value_and_grad_tanh_unit(w: float, x: float, target: float):
     t1 = w * x
     t = np.tanh(t1)
     # return 0.5 * (t - target) ** 2
-    t2 = t - target
-    t3 = t2 ** 2
-    t4 = 0.5 * t3
+    t1 = t - target
+    t2 = t1 ** 2
+    t2 = 0.5 * t2
     # grad of: return 0.5 * (t - target) ** 2
-    target_bar = -t2
+    target_bar = -t1
     # grad of: t = np.tanh(w * x)
-    t5 = t ** 2
-    t6 = 1 - t5
-    t1_bar = t2 * t6
+    t3 = t ** 2
+    t3 = 1 - t3
+    t1_bar = t1 * t3
     w_bar = t1_bar * x
     x_bar = t1_bar * w
-    return t4, (w_bar, x_bar, target_bar)
+    return t2, (w_bar, x_bar, target_bar)
 
 
 def grad_tanh_unit(w: float, x: float, target: float):
@@ -78,13 +78,13 @@ def grad_tanh_unit(w: float, x: float, target: float):
     # t = np.tanh(w * x)
     t1 = w * x
     t = np.tanh(t1)
-    t2 = t - target
+    t1 = t - target
     # grad of: return 0.5 * (t - target) ** 2
-    target_bar = -t2
+    target_bar = -t1
     # grad of: t = np.tanh(w * x)
-    t3 = t ** 2
-    t4 = 1 - t3
-    t1_bar = t2 * t4
+    t2 = t ** 2
+    t2 = 1 - t2
+    t1_bar = t1 * t2
     w_bar = t1_bar * x
     x_bar = t1_bar * w
     return w_bar, x_bar, target_bar
@@ -98,18 +98,18 @@ def value_and_grad_relu_unit(w: float, x: float, target: float):
     # return 0.5 * (r - target) ** 2
     t2 = r - target
     t3 = t2 ** 2
-    t4 = 0.5 * t3
+    t3 = 0.5 * t3
     # grad of: return 0.5 * (r - target) ** 2
     target_bar = -t2
     # grad of: r = np.maximum(w * x, 0.0)
     # maximum: tied arguments split the gradient evenly
-    t5 = np.sign(t1)
-    t6 = 1 + t5
-    t7 = t6 / 2
-    t1_bar = t2 * t7
+    t1 = np.sign(t1)
+    t1 = 1 + t1
+    t1 = t1 / 2
+    t1_bar = t2 * t1
     w_bar = t1_bar * x
     x_bar = t1_bar * w
-    return t4, (w_bar, x_bar, target_bar)
+    return t3, (w_bar, x_bar, target_bar)
 
 
 def grad_relu_unit(w: float, x: float, target: float):
@@ -122,10 +122,10 @@ def grad_relu_unit(w: float, x: float, target: float):
     target_bar = -t2
     # grad of: r = np.maximum(w * x, 0.0)
     # maximum: tied arguments split the gradient evenly
-    t3 = np.sign(t1)
-    t4 = 1 + t3
-    t5 = t4 / 2
-    t1_bar = t2 * t5
+    t1 = np.sign(t1)
+    t1 = 1 + t1
+    t1 = t1 / 2
+    t1_bar = t2 * t1
     w_bar = t1_bar * x
     x_bar = t1_bar * w
     return w_bar, x_bar, target_bar
@@ -135,36 +135,36 @@ def value_and_grad_softplus_unit(w: float, x: float, target: float):
     """Value of softplus_unit and its gradient with respect to w, x, target."""
     # p = np.log(np.exp(w * x) + 1.0)
     t1 = w * x
-    t2 = np.exp(t1)
-    t3 = t2 + 1.0
-    p = np.log(t3)
+    t1 = np.exp(t1)
+    t2 = t1 + 1.0
+    p = np.log(t2)
     # return 0.5 * (p - target) ** 2
-    t4 = p - target
-    t5 = t4 ** 2
-    t6 = 0.5 * t5
+    t3 = p - target
+    t4 = t3 ** 2
+    t4 = 0.5 * t4
     # grad of: return 0.5 * (p - target) ** 2
-    target_bar = -t4
+    target_bar = -t3
     # grad of: p = np.log(np.exp(w * x) + 1.0)
-    t3_bar = t4 / t3
-    t1_bar = t3_bar * t2
+    t2_bar = t3 / t2
+    t1_bar = t2_bar * t1
     w_bar = t1_bar * x
     x_bar = t1_bar * w
-    return t6, (w_bar, x_bar, target_bar)
+    return t4, (w_bar, x_bar, target_bar)
 
 
 def grad_softplus_unit(w: float, x: float, target: float):
     """Gradient of softplus_unit with respect to w, x, target."""
     # p = np.log(np.exp(w * x) + 1.0)
     t1 = w * x
-    t2 = np.exp(t1)
-    t3 = t2 + 1.0
-    p = np.log(t3)
-    t4 = p - target
+    t1 = np.exp(t1)
+    t2 = t1 + 1.0
+    p = np.log(t2)
+    t3 = p - target
     # grad of: return 0.5 * (p - target) ** 2
-    target_bar = -t4
+    target_bar = -t3
     # grad of: p = np.log(np.exp(w * x) + 1.0)
-    t3_bar = t4 / t3
-    t1_bar = t3_bar * t2
+    t2_bar = t3 / t2
+    t1_bar = t2_bar * t1
     w_bar = t1_bar * x
     x_bar = t1_bar * w
     return w_bar, x_bar, target_bar
@@ -175,33 +175,33 @@ def value_and_grad_cross_entropy_unit(w: float, x: float, label: float):
     # p = 1.0 / (1.0 + np.exp(-w * x))
     t1 = -w
     t2 = t1 * x
-    t3 = np.exp(t2)
-    t4 = 1.0 + t3
-    p = 1.0 / t4
+    t2 = np.exp(t2)
+    t3 = 1.0 + t2
+    p = 1.0 / t3
     # return -(label * np.log(p) + (1.0 - label) * np.log(1.0 - p))
-    t5 = np.log(p)
-    t6 = label * t5
-    t7 = 1.0 - label
-    t8 = 1.0 - p
-    t9 = np.log(t8)
-    t10 = t7 * t9
-    t11 = t6 + t10
-    t12 = -t11
+    t4 = np.log(p)
+    t5 = label * t4
+    t6 = 1.0 - label
+    t7 = 1.0 - p
+    t8 = np.log(t7)
+    t9 = t6 * t8
+    t5 = t5 + t9
+    t5 = -t5
     # grad of: return -(label * np.log(p) + (1.0 - label) * np.log(1.0 - p))
-    p_bar = t7 / t8
-    t5_bar = -label
-    label_bar = t9 - t5
-    t13 = t5_bar / p
-    p_bar = p_bar + t13
+    p_bar = t6 / t7
+    t4_bar = -label
+    label_bar = t8 - t4
+    t4 = t4_bar / p
+    p_bar = p_bar + t4
     # grad of: p = 1.0 / (1.0 + np.exp(-w * x))
-    t14 = p_bar / t4
-    t15 = t14 * p
-    t4_bar = -t15
-    t2_bar = t4_bar * t3
+    t3 = p_bar / t3
+    t3 = t3 * p
+    t3_bar = -t3
+    t2_bar = t3_bar * t2
     t1_bar = t2_bar * x
     x_bar = t2_bar * t1
     w_bar = -t1_bar
-    return t12, (w_bar, x_bar, label_bar)
+    return t5, (w_bar, x_bar, label_bar)
 
 
 def grad_cross_entropy_unit(w: float, x: float, label: float):
@@ -209,25 +209,25 @@ def grad_cross_entropy_unit(w: float, x: float, label: float):
     # p = 1.0 / (1.0 + np.exp(-w * x))
     t1 = -w
     t2 = t1 * x
-    t3 = np.exp(t2)
-    t4 = 1.0 + t3
-    p = 1.0 / t4
+    t2 = np.exp(t2)
+    t3 = 1.0 + t2
+    p = 1.0 / t3
     # return -(label * np.log(p) + (1.0 - label) * np.log(1.0 - p))
-    t5 = np.log(p)
-    t6 = 1.0 - label
-    t7 = 1.0 - p
-    t8 = np.log(t7)
+    t4 = np.log(p)
+    t5 = 1.0 - label
+    t6 = 1.0 - p
+    t7 = np.log(t6)
     # grad of: return -(label * np.log(p) + (1.0 - label) * np.log(1.0 - p))
-    p_bar = t6 / t7
-    t5_bar = -label
-    label_bar = t8 - t5
-    t9 = t5_bar / p
-    p_bar = p_bar + t9
+    p_bar = t5 / t6
+    t4_bar = -label
+    label_bar = t7 - t4
+    t4 = t4_bar / p
+    p_bar = p_bar + t4
     # grad of: p = 1.0 / (1.0 + np.exp(-w * x))
-    t10 = p_bar / t4
-    t11 = t10 * p
-    t4_bar = -t11
-    t2_bar = t4_bar * t3
+    t3 = p_bar / t3
+    t3 = t3 * p
+    t3_bar = -t3
+    t2_bar = t3_bar * t2
     t1_bar = t2_bar * x
     x_bar = t2_bar * t1
     w_bar = -t1_bar

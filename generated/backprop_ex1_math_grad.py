@@ -19,23 +19,23 @@ def value_and_grad_f(x: float, z: float):
     y = t1 + f
     # grad of: f = c / a
     c_bar = 1.0 / a
-    t2 = c_bar * f
+    t1 = c_bar * f
     # grad of: e = a / b
-    t3 = 1.0 / b
-    t4 = t3 * e
-    a_bar = t3 - t2
+    t2 = 1.0 / b
+    t3 = t2 * e
+    a_bar = t2 - t1
     # grad of: d = math.exp(a)
     a_bar = a_bar + d
     # grad of: c = math.sin(b)
-    t5 = math.cos(b)
-    t6 = c_bar * t5
-    b_bar = t6 - t4
+    t1 = math.cos(b)
+    t1 = c_bar * t1
+    b_bar = t1 - t3
     # grad of: b = math.log(x)
     x_bar = b_bar / x
     # grad of: a = x * z
-    t7 = a_bar * z
+    t1 = a_bar * z
     z_bar = a_bar * x
-    x_bar = x_bar + t7
+    x_bar = x_bar + t1
     return y, (x_bar, z_bar)
 
 
@@ -57,13 +57,13 @@ def grad_f(x: float, z: float):
     # grad of: d = math.exp(a)
     a_bar = a_bar + d
     # grad of: c = math.sin(b)
-    t4 = math.cos(b)
-    t5 = c_bar * t4
-    b_bar = t5 - t3
+    t1 = math.cos(b)
+    t1 = c_bar * t1
+    b_bar = t1 - t3
     # grad of: b = math.log(x)
     x_bar = b_bar / x
     # grad of: a = x * z
-    t6 = a_bar * z
+    t1 = a_bar * z
     z_bar = a_bar * x
-    x_bar = x_bar + t6
+    x_bar = x_bar + t1
     return x_bar, z_bar

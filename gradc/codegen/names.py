@@ -2,8 +2,9 @@
 
 Source names are kept (``a``, ``b``); the adjoint of ``a`` is ``a_bar``, its tangent
 ``a_dot``; temporaries are ``t1, t2, ...``. A name is reused for a new value once its
-previous holder is dead, so ``a_bar = a_bar + t3`` reads as accumulation; otherwise a
-suffix keeps values apart (``x_1``).
+previous holder is dead, so ``a_bar = a_bar + t3`` reads as accumulation and a dead
+temporary's array is freed when its name is taken again (peak memory close to
+hand-written code); otherwise a suffix keeps values apart (``x_1``).
 """
 
 import re
@@ -28,15 +29,19 @@ def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
             name = f"{base}_{len(holder)}"
         names[p.var.id] = name
         holder[name] = p.var.id
-    temps = 0
+    temps = []   # temporary names made so far; a dead one is reused, freeing its array
+    number = 0
     for index, instr in enumerate(fn.body):
         for var in instr.outs:
             preferred = _preferred(var, names)
             if preferred is None:
-                temps += 1
-                while f"t{temps}" in taken:
-                    temps += 1
-                name = f"t{temps}"
+                name = next((t for t in temps if last_use.get(holder[t], -1) <= index), None)
+                if name is None:
+                    number += 1
+                    while f"t{number}" in taken:
+                        number += 1
+                    name = f"t{number}"
+                    temps.append(name)
             else:
                 name = _free_variant(preferred, holder, last_use, index, reserved)
             names[var.id] = name
