@@ -117,3 +117,43 @@ def test_hessian_through_a_sum():
     x, v = np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.1, -1.0])
     grad, hv = namespace["hvp_f"](x, v)
     assert np.allclose(grad, 3 * x * x) and np.allclose(hv, 6 * x * v)
+
+
+SHAPE_PROGRAMS = {
+    "mean": "np.sum(np.mean(np.tanh(x * w), axis={axis}, keepdims={keepdims}) ** 2)",
+    "mean method": "(np.tanh(x * w).mean(axis={axis}, keepdims={keepdims}) ** 2).sum()",
+    "transpose": "np.sum(np.transpose(np.tanh(x * w)) * np.transpose(x))",
+    "T and axes": "np.sum(np.transpose(x * w, (1, 0)).T ** 3)",
+    "reshape": "np.sum(np.sin(np.reshape(x * w, (4, 3))) * np.reshape(x, -1).reshape(4, 3))",
+    "reshape method":
+        "np.sum(np.sin(x.reshape(12) * 2.0)) + ((x * w).reshape((2, 6)) ** 2).sum()",
+    "ravel": "np.sum(np.ravel(x * w) ** 2 + x.ravel())",
+}
+
+
+SHAPE_CASES = [(name, axis, keepdims) for name in sorted(SHAPE_PROGRAMS)
+               for axis, keepdims in ([(None, False), (0, True), (-1, False), ((0, 1), False)]
+                                      if "{axis}" in SHAPE_PROGRAMS[name] else [(None, False)])]
+
+
+@pytest.mark.parametrize("name, axis, keepdims", SHAPE_CASES)
+def test_shape_operations_in_both_modes(module_from_source, name, axis, keepdims):
+    expression = SHAPE_PROGRAMS[name].format(axis=axis, keepdims=keepdims)
+    module = module_from_source(f"import numpy as np\n\ndef f(x, w):\n    return {expression}\n",
+                                "shape_ops")
+    rng = np.random.default_rng(5)
+    x, w = rng.normal(size=(3, 4)), rng.normal(size=(4,))
+    assert gradc.check_grad(module.f, x, w, wrt=(0, 1)) < 1e-6
+    dx, dw = gradc.grad(module.f, wrt=(0, 1))(x, w)
+    assert dx.shape == x.shape and dw.shape == w.shape
+    vx, vw = rng.normal(size=x.shape), rng.normal(size=w.shape)
+    _, tangent = gradc.jvp(module.f, (x, w), (vx, vw))
+    assert tangent == pytest.approx(np.sum(dx * vx) + np.sum(dw * vw), rel=1e-11)
+
+
+def test_methods_read_as_numpy_functions():
+    source = ("import numpy as np\ndef f(x):\n"
+              "    return (x.T.reshape(2, 6) * x.ravel().reshape(2, 6)).mean()\n")
+    text = compile_source(source, "m.py")
+    for call in ("np.transpose(x)", "np.reshape(t1, (2, 6))", "np.ravel(x)", "np.mean("):
+        assert call in text, call

@@ -13,7 +13,7 @@ Comments cannot live in a Python AST, so each comment is a placeholder statement
 import ast
 
 from ..ir.core import Const, Function, Instr, Var
-from ..ir.primitives import HELPERS, PRIMITIVES, keyword_arguments
+from ..ir.primitives import HELPERS, PRIMITIVES, static_arguments
 from .names import assign_names
 
 _OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow}
@@ -92,8 +92,9 @@ class FunctionEmitter:
         prim = PRIMITIVES[instr.op]
         if instr.param("lib") == "math":
             return _call(_attribute("math", prim.math), args)
-        keywords = [ast.keyword(arg=key, value=_literal(value))
-                    for key, value in keyword_arguments(instr.op, instr.params).items()]
+        positional, keywords = static_arguments(instr.op, instr.params)
+        args += [_literal(value) for value in positional]
+        keywords = [ast.keyword(arg=key, value=_literal(value)) for key, value in keywords.items()]
         return _call(_attribute("np", prim.numpy), args, keywords)
 
     def atom(self, atom) -> ast.expr:

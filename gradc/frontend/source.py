@@ -8,6 +8,7 @@ import ast
 from dataclasses import dataclass, field
 
 from ..errors import UnsupportedSyntaxError
+from .methods import NUMPY, desugar_methods
 
 
 @dataclass
@@ -53,6 +54,10 @@ def parse_module(source: str, filename: str = "<string>") -> ModuleInfo:
             _read_constant(info, stmt, assigned_twice)
     for name in assigned_twice:
         info.constants.pop(name, None)
+    libraries = info.numpy_aliases | info.math_aliases
+    for node in info.functions.values():
+        desugar_methods(node, libraries)
+    info.numpy_aliases.add(NUMPY)
     return info
 
 

@@ -27,3 +27,8 @@ def _broadcast_like(value, like):
     if np.shape(value) == shape:
         return value
     return np.broadcast_to(value, shape).copy()
+
+
+def _reshape_like(value, like):
+    """value with like's shape (the adjoint of a reshape)."""
+    return np.reshape(value, np.shape(like))

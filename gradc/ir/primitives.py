@@ -27,6 +27,7 @@ class Primitive:
     kink: str = ""                # convention at a point without a classical derivative
     keywords: tuple = ()          # static keyword parameters passed to the NumPy call
     linear: bool = False          # linear in its first argument (the others give shapes)
+    positional: bool = False      # pass the static parameters by position (np.reshape)
 
 
 def _row(name, arity, numpy=None, math=None, **flags):
@@ -70,8 +71,14 @@ _ROWS = [
     _row("arctan2", 2, math="atan2"),
     _row("hypot", 2, math="hypot", commutative=True),
     _row("sign", 1, differentiable=False),  # zero gradient everywhere
-    # ---- reductions
+    # ---- reductions and shapes
     Primitive("sum", 1, "sum", elementwise=False, linear=True, keywords=("axis", "keepdims")),
+    Primitive("mean", 1, "mean", elementwise=False, linear=True, keywords=("axis", "keepdims")),
+    Primitive("transpose", 1, "transpose", elementwise=False, linear=True, keywords=("axes",)),
+    Primitive("reshape", 1, "reshape", elementwise=False, linear=True, keywords=("shape",),
+              positional=True),
+    Primitive("ravel", 1, "ravel", elementwise=False, linear=True),
+    Primitive("size", 1, "size", elementwise=False, differentiable=False),
     # ---- internal: sum a gradient back to the shape of a broadcast operand, and the
     # reverse (spread a value over a shape); size-1 axes for a reduced gradient; a
     # constant filled to the shape of a value (the gradient of an input the output ignores)
@@ -79,6 +86,7 @@ _ROWS = [
     Primitive("broadcast_like", 2, None, elementwise=False, linear=True),
     Primitive("expand_dims", 1, "expand_dims", elementwise=False, linear=True,
               keywords=("axis",)),
+    Primitive("reshape_like", 2, None, elementwise=False, linear=True),
     Primitive("full_like", 2, "full_like", differentiable=False),
 ]
 
@@ -102,7 +110,8 @@ BUILTIN_NAMES = {"abs": "abs", "pow": "pow"}
 IMPLIED_FILL = {"zeros_like": 0.0, "ones_like": 1.0}
 # Helpers that generated modules define and call (their source is in ir/helpers.py);
 # reading them back as primitives keeps generated code inside the accepted language.
-HELPERS = {"unbroadcast": "_unbroadcast", "broadcast_like": "_broadcast_like"}
+HELPERS = {"unbroadcast": "_unbroadcast", "broadcast_like": "_broadcast_like",
+           "reshape_like": "_reshape_like"}
 NUMPY_CONSTANTS = {"pi": math.pi, "e": math.e}
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau}
 
@@ -133,3 +142,11 @@ def keyword_arguments(op, params) -> dict:
     """The static keyword arguments (axis=..., keepdims=...) of an instruction's call."""
     keywords = PRIMITIVES[op].keywords
     return {key: value for key, value in params if key in keywords}
+
+
+def static_arguments(op, params) -> tuple[tuple, dict]:
+    """(positional, keyword) static arguments, as the NumPy call takes them."""
+    keywords = keyword_arguments(op, params)
+    if PRIMITIVES[op].positional:
+        return tuple(keywords.values()), {}
+    return (), keywords

@@ -10,7 +10,7 @@ unbroadcast only where an operand's class differs from its result's.
 import numpy as np
 
 from ..ir.core import Const, Function
-from ..ir.primitives import PRIMITIVES, implementation, keyword_arguments
+from ..ir.primitives import PRIMITIVES, implementation, keyword_arguments, static_arguments
 
 
 def shape_classes(fn: Function) -> dict:
@@ -21,7 +21,7 @@ def shape_classes(fn: Function) -> dict:
                           p.shape if p.shape is not None else ("input", p.var.id))
     for instr in fn.body:
         args = [() if isinstance(a, Const) else classes[a] for a in instr.args]
-        if instr.op in ("unbroadcast", "broadcast_like", "full_like"):
+        if instr.op in ("unbroadcast", "broadcast_like", "reshape_like", "full_like"):
             result = args[0] if instr.op == "full_like" else args[1]
         elif PRIMITIVES[instr.op].elementwise:
             result = _broadcast(args, instr.out.id)
@@ -36,10 +36,14 @@ def _reshaped(instr, operand):
     """Reductions and size-1 axes: exact on concrete shapes, a token for the operation
     on its operand's class otherwise (so the same reduction of the same input agrees)."""
     keywords = keyword_arguments(instr.op, instr.params)
-    if instr.op == "sum" and keywords.get("axis") is None and not keywords.get("keepdims"):
+    reduction = instr.op in ("sum", "mean")
+    if reduction and keywords.get("axis") is None and not keywords.get("keepdims"):
+        return ()
+    if instr.op == "size":
         return ()
     if _concrete(operand):
-        return np.shape(implementation(instr.op)(np.empty(operand), **keywords))
+        positional, keywords = static_arguments(instr.op, instr.params)
+        return np.shape(implementation(instr.op)(np.empty(operand), *positional, **keywords))
     return (instr.op, operand, tuple(sorted(keywords.items())))
 
 

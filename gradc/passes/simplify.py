@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..ir.core import Const, Function, Instr, Var, substitute
-from ..ir.primitives import implementation, keyword_arguments
+from ..ir.primitives import implementation, static_arguments
 
 _UNFOLDABLE = {"unbroadcast", "broadcast_like", "full_like"}
 
@@ -51,8 +51,9 @@ def _rewrite(instr: Instr, defs):
 def _fold(instr):
     with np.errstate(all="ignore"):
         try:
+            positional, keywords = static_arguments(instr.op, instr.params)
             value = implementation(instr.op, instr.params)(
-                *(a.value for a in instr.args), **keyword_arguments(instr.op, instr.params))
+                *(a.value for a in instr.args), *positional, **keywords)
         except (ArithmeticError, ValueError, TypeError):
             return None
     if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
@@ -158,6 +159,7 @@ def _in_adjoint(instr):
 
 
 _RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "neg": _neg,
-          "unbroadcast": _spreading, "broadcast_like": _spreading,
+          "unbroadcast": _spreading, "broadcast_like": _spreading, "reshape_like": _spreading,
           "expand_dims": lambda instr, g, defs: _spreading(instr, g, None, defs),
+          "transpose": lambda instr, g, defs: _spreading(instr, g, None, defs),
           "sum": _reducing}

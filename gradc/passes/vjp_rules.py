@@ -73,6 +73,24 @@ def _sum(ops, g, x, out, axis=None, keepdims=False):
     return (ops.broadcast_like(g, x),)
 
 
+def _mean(ops, g, x, out, axis=None, keepdims=False):
+    (spread,) = _sum(ops, g, x, out, axis, keepdims)
+    return (ops.mul(spread, ops.div(ops.size(out), ops.size(x))),)  # / entries averaged
+
+
+def _transpose(ops, g, x, out, axes=None):
+    inverse = None if axes is None else tuple(sorted(range(len(axes)), key=axes.__getitem__))
+    return (ops.transpose(g, axes=inverse) if inverse else ops.transpose(g),)
+
+
+def _reshape(ops, g, x, out, shape=None):
+    return (ops.reshape_like(g, x),)
+
+
+def _reshape_like(ops, g, x, like, out):
+    return ops.reshape_like(g, x), None
+
+
 def _expand_dims(ops, g, x, out, axis):
     return (ops.sum(g, axis=axis),)
 
@@ -109,7 +127,8 @@ def _lower(ops, tree, g, args, out):
 
 VJP_RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "neg": _neg,
              "sum": _sum, "expand_dims": _expand_dims, "broadcast_like": _broadcast_like,
-             "unbroadcast": _unbroadcast}
+             "unbroadcast": _unbroadcast, "mean": _mean, "transpose": _transpose,
+             "reshape": _reshape, "ravel": _reshape, "reshape_like": _reshape_like}
 for _name in sorted(derived_functions()):
     if _name in VJP_RULES:
         raise RuntimeError(f"two vjp rules for {_name}")

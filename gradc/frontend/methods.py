@@ -1,0 +1,49 @@
+"""Array methods and attributes as the NumPy functions they stand for.
+
+    x.sum(axis=0)    ->  np.sum(x, axis=0)          x.T  ->  np.transpose(x)
+    x.reshape(3, 4)  ->  np.reshape(x, (3, 4))
+
+Rewritten once per module on the syntax tree (locations kept), so the lowering knows
+only the function spellings.
+"""
+
+import ast
+
+METHODS = {"sum", "mean", "reshape", "ravel", "transpose"}
+NUMPY = "__gradc_numpy__"  # the numpy alias the rewritten calls use
+
+
+def desugar_methods(function: ast.FunctionDef, libraries: set[str]) -> ast.FunctionDef:
+    """Rewrite ``function`` in place; ``libraries`` are the names bound to numpy/math."""
+    return _ArrayMethods(libraries).visit(function)
+
+
+class _ArrayMethods(ast.NodeTransformer):
+    def __init__(self, libraries):
+        self.libraries = libraries
+
+    def _on_value(self, node):
+        return not (isinstance(node, ast.Name) and node.id in self.libraries)
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        method = node.func
+        if (isinstance(method, ast.Attribute) and method.attr in METHODS
+                and self._on_value(method.value)):
+            args = node.args
+            if method.attr in ("reshape", "transpose") and len(args) > 1:
+                args = [ast.copy_location(ast.Tuple(args, ast.Load()), args[0])]
+            call = ast.Call(_numpy(method.attr, method), [method.value, *args], node.keywords)
+            return ast.copy_location(call, node)
+        return node
+
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        if node.attr == "T" and self._on_value(node.value):
+            return ast.copy_location(ast.Call(_numpy("transpose", node), [node.value], []), node)
+        return node
+
+
+def _numpy(name, where):
+    alias = ast.copy_location(ast.Name(NUMPY, ast.Load()), where)
+    return ast.copy_location(ast.Attribute(alias, name, ast.Load()), where)
