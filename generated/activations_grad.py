@@ -23,11 +23,11 @@ def value_and_grad_sigmoid_unit(w: float, x: float, target: float):
     # grad of: s = 1.0 / (1.0 + np.exp(-w * x))
     t3 = t4 / t3
     t3 = t3 * s
-    t3_bar = -t3
-    t2_bar = t3_bar * t2
-    t1_bar = t2_bar * x
-    x_bar = t2_bar * t1
-    w_bar = -t1_bar
+    t3 = -t3
+    t2 = t3 * t2
+    t3 = t2 * x
+    x_bar = t2 * t1
+    w_bar = -t3
     return t5, (w_bar, x_bar, target_bar)
 
 
@@ -45,11 +45,11 @@ def grad_sigmoid_unit(w: float, x: float, target: float):
     # grad of: s = 1.0 / (1.0 + np.exp(-w * x))
     t3 = t4 / t3
     t3 = t3 * s
-    t3_bar = -t3
-    t2_bar = t3_bar * t2
-    t1_bar = t2_bar * x
-    x_bar = t2_bar * t1
-    w_bar = -t1_bar
+    t3 = -t3
+    t2 = t3 * t2
+    t3 = t2 * x
+    x_bar = t2 * t1
+    w_bar = -t3
     return w_bar, x_bar, target_bar
 
 
@@ -67,9 +67,9 @@ def value_and_grad_tanh_unit(w: float, x: float, target: float):
     # grad of: t = np.tanh(w * x)
     t3 = t ** 2
     t3 = 1 - t3
-    t1_bar = t1 * t3
-    w_bar = t1_bar * x
-    x_bar = t1_bar * w
+    t1 = t1 * t3
+    w_bar = t1 * x
+    x_bar = t1 * w
     return t2, (w_bar, x_bar, target_bar)
 
 
@@ -84,9 +84,9 @@ def grad_tanh_unit(w: float, x: float, target: float):
     # grad of: t = np.tanh(w * x)
     t2 = t ** 2
     t2 = 1 - t2
-    t1_bar = t1 * t2
-    w_bar = t1_bar * x
-    x_bar = t1_bar * w
+    t1 = t1 * t2
+    w_bar = t1 * x
+    x_bar = t1 * w
     return w_bar, x_bar, target_bar
 
 
@@ -106,9 +106,9 @@ def value_and_grad_relu_unit(w: float, x: float, target: float):
     t1 = np.sign(t1)
     t1 = 1 + t1
     t1 = t1 / 2
-    t1_bar = t2 * t1
-    w_bar = t1_bar * x
-    x_bar = t1_bar * w
+    t1 = t2 * t1
+    w_bar = t1 * x
+    x_bar = t1 * w
     return t3, (w_bar, x_bar, target_bar)
 
 
@@ -125,9 +125,9 @@ def grad_relu_unit(w: float, x: float, target: float):
     t1 = np.sign(t1)
     t1 = 1 + t1
     t1 = t1 / 2
-    t1_bar = t2 * t1
-    w_bar = t1_bar * x
-    x_bar = t1_bar * w
+    t1 = t2 * t1
+    w_bar = t1 * x
+    x_bar = t1 * w
     return w_bar, x_bar, target_bar
 
 
@@ -145,10 +145,10 @@ def value_and_grad_softplus_unit(w: float, x: float, target: float):
     # grad of: return 0.5 * (p - target) ** 2
     target_bar = -t3
     # grad of: p = np.log(np.exp(w * x) + 1.0)
-    t2_bar = t3 / t2
-    t1_bar = t2_bar * t1
-    w_bar = t1_bar * x
-    x_bar = t1_bar * w
+    t2 = t3 / t2
+    t1 = t2 * t1
+    w_bar = t1 * x
+    x_bar = t1 * w
     return t4, (w_bar, x_bar, target_bar)
 
 
@@ -163,10 +163,10 @@ def grad_softplus_unit(w: float, x: float, target: float):
     # grad of: return 0.5 * (p - target) ** 2
     target_bar = -t3
     # grad of: p = np.log(np.exp(w * x) + 1.0)
-    t2_bar = t3 / t2
-    t1_bar = t2_bar * t1
-    w_bar = t1_bar * x
-    x_bar = t1_bar * w
+    t2 = t3 / t2
+    t1 = t2 * t1
+    w_bar = t1 * x
+    x_bar = t1 * w
     return w_bar, x_bar, target_bar
 
 
@@ -189,18 +189,18 @@ def value_and_grad_cross_entropy_unit(w: float, x: float, label: float):
     t5 = -t5
     # grad of: return -(label * np.log(p) + (1.0 - label) * np.log(1.0 - p))
     p_bar = t6 / t7
-    t4_bar = -label
+    t6 = -label
     label_bar = t8 - t4
-    t4 = t4_bar / p
+    t4 = t6 / p
     p_bar = p_bar + t4
     # grad of: p = 1.0 / (1.0 + np.exp(-w * x))
     t3 = p_bar / t3
     t3 = t3 * p
-    t3_bar = -t3
-    t2_bar = t3_bar * t2
-    t1_bar = t2_bar * x
-    x_bar = t2_bar * t1
-    w_bar = -t1_bar
+    t3 = -t3
+    t2 = t3 * t2
+    t3 = t2 * x
+    x_bar = t2 * t1
+    w_bar = -t3
     return t5, (w_bar, x_bar, label_bar)
 
 
@@ -219,16 +219,16 @@ def grad_cross_entropy_unit(w: float, x: float, label: float):
     t7 = np.log(t6)
     # grad of: return -(label * np.log(p) + (1.0 - label) * np.log(1.0 - p))
     p_bar = t5 / t6
-    t4_bar = -label
+    t5 = -label
     label_bar = t7 - t4
-    t4 = t4_bar / p
+    t4 = t5 / p
     p_bar = p_bar + t4
     # grad of: p = 1.0 / (1.0 + np.exp(-w * x))
     t3 = p_bar / t3
     t3 = t3 * p
-    t3_bar = -t3
-    t2_bar = t3_bar * t2
-    t1_bar = t2_bar * x
-    x_bar = t2_bar * t1
-    w_bar = -t1_bar
+    t3 = -t3
+    t2 = t3 * t2
+    t3 = t2 * x
+    x_bar = t2 * t1
+    w_bar = -t3
     return w_bar, x_bar, label_bar

@@ -38,7 +38,7 @@ def jvp_f(x: float, z: float, x_dot: float, z_dot: float):
     # y = d + e + f
     t1 = d + e
     # tangent of: y = d + e + f
-    t1_dot = d_dot + e_dot
+    t2 = d_dot + e_dot
     y = t1 + f
-    y_dot = t1_dot + f_dot
+    y_dot = t2 + f_dot
     return y, y_dot

@@ -16,7 +16,8 @@ from ..ir.core import Const, Function, Instr, Var
 from ..ir.primitives import HELPERS, PRIMITIVES, static_arguments
 from .names import assign_names
 
-_OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow}
+_OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow,
+              "matmul": ast.MatMult}
 COMMENT = "__gradc_comment_{}__"
 _HEADINGS = {"grad": "grad of", "tangent": "tangent of"}
 

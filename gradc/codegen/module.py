@@ -14,7 +14,7 @@ import astor
 from .. import __version__
 from ..ir import helpers
 from ..ir.core import Const, Function
-from ..ir.primitives import HELPERS, PRIMITIVES
+from ..ir.primitives import HELPER_NEEDS, HELPERS, PRIMITIVES
 from .emit import COMMENT, FunctionEmitter
 
 
@@ -87,4 +87,6 @@ def _imports(functions):
 
 def _used_helpers(functions):
     ops = {instr.op for instr in _all_instrs(functions)}
-    return [name for op, name in sorted(HELPERS.items()) if op in ops]
+    used = {name for op, name in HELPERS.items() if op in ops}
+    used |= {need for name in used for need in HELPER_NEEDS.get(name, ())}
+    return sorted(used)

@@ -52,7 +52,12 @@ def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
 def _preferred(var: Var, names):
     if var.hint:
         return var.hint
-    stem = names.get(var.of.id, var.of.hint) if var.of is not None else ""
+    # x_bar / x_dot for source names only: a temporary's name is reused, so "t1_bar" would
+    # not say which t1 it belongs to; a temporary's derivative is a temporary too
+    stem = var.of.hint if var.of is not None else ""
+    if var.of is not None and not stem and not var.of.of:
+        return None
+    stem = names.get(var.of.id, stem) if var.of is not None else ""
     return f"{stem}_{var.suffix}" if stem else None
 
 

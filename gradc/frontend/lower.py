@@ -25,7 +25,8 @@ from ..ir.primitives import (
 from .source import ModuleInfo, constant_value, library_constant
 from .unsupported import expression_hint, statement_hint
 
-_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
+           ast.MatMult: "matmul"}
 _SCALAR_ANNOTATIONS = {"float", "int"}
 _HELPER_NAMES = {helper: prim for prim, helper in HELPERS.items()}
 

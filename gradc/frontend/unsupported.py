@@ -29,8 +29,6 @@ _STATEMENTS = {
 }
 
 _OPERATORS = {
-    ast.MatMult: ("the @ operator is not supported yet", "arrays beyond elementwise "
-                                                          "operations arrive in a later version"),
     ast.FloorDiv: ("'//' has no derivative rule", "use '/'"),
     ast.Mod: ("'%' has no derivative rule", None),
 }
@@ -74,8 +72,7 @@ def expression_hint(node) -> tuple[str, str | None]:
 
 def _attribute_hint(node: ast.Attribute):
     if node.attr == "dot":
-        return f"{ast.unparse(node)}(...) is not supported", "use np.dot(x, y) or x @ y " \
-            "once arrays beyond elementwise land"
+        return f"{ast.unparse(node)}(...) is not supported", "use x @ y or np.matmul(x, y)"
     return f"attribute '{ast.unparse(node)}' is not supported", \
         "gradc reads numbers, parameters and NumPy/math functions and constants"
 

@@ -32,3 +32,24 @@ def _broadcast_like(value, like):
 def _reshape_like(value, like):
     """value with like's shape (the adjoint of a reshape)."""
     return np.reshape(value, np.shape(like))
+
+
+def _as_matrices(g, a, b):
+    """g, a, b with 1-D operands made matrices, as a @ b treats them (a row, b a column)."""
+    if np.ndim(b) == 1:
+        g, b = np.expand_dims(g, -1), np.expand_dims(b, -1)
+    if np.ndim(a) == 1:
+        g, a = np.expand_dims(g, -2), np.expand_dims(a, 0)
+    return g, a, b
+
+
+def _matmul_adjoint_a(g, a, b):
+    """The adjoint of a in a @ b: g @ b.T, summed over broadcast batch axes."""
+    g2, a2, b2 = _as_matrices(g, a, b)
+    return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2), np.shape(a))
+
+
+def _matmul_adjoint_b(g, a, b):
+    """The adjoint of b in a @ b: a.T @ g, summed over broadcast batch axes."""
+    g2, a2, b2 = _as_matrices(g, a, b)
+    return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))

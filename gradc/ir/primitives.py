@@ -26,7 +26,7 @@ class Primitive:
     commutative: bool = False
     kink: str = ""                # convention at a point without a classical derivative
     keywords: tuple = ()          # static keyword parameters passed to the NumPy call
-    linear: bool = False          # linear in its first argument (the others give shapes)
+    linear_in: tuple = ()         # multilinear in these arguments (the others give shapes)
     positional: bool = False      # pass the static parameters by position (np.reshape)
 
 
@@ -72,21 +72,26 @@ _ROWS = [
     _row("hypot", 2, math="hypot", commutative=True),
     _row("sign", 1, differentiable=False),  # zero gradient everywhere
     # ---- reductions and shapes
-    Primitive("sum", 1, "sum", elementwise=False, linear=True, keywords=("axis", "keepdims")),
-    Primitive("mean", 1, "mean", elementwise=False, linear=True, keywords=("axis", "keepdims")),
-    Primitive("transpose", 1, "transpose", elementwise=False, linear=True, keywords=("axes",)),
-    Primitive("reshape", 1, "reshape", elementwise=False, linear=True, keywords=("shape",),
+    Primitive("sum", 1, "sum", elementwise=False, linear_in=(0,), keywords=("axis", "keepdims")),
+    Primitive("mean", 1, "mean", elementwise=False, linear_in=(0,), keywords=("axis", "keepdims")),
+    Primitive("transpose", 1, "transpose", elementwise=False, linear_in=(0,), keywords=("axes",)),
+    Primitive("reshape", 1, "reshape", elementwise=False, linear_in=(0,), keywords=("shape",),
               positional=True),
-    Primitive("ravel", 1, "ravel", elementwise=False, linear=True),
+    Primitive("ravel", 1, "ravel", elementwise=False, linear_in=(0,)),
     Primitive("size", 1, "size", elementwise=False, differentiable=False),
+    # ---- linear algebra
+    Primitive("matmul", 2, "matmul", operator="@", elementwise=False, linear_in=(0, 1)),
     # ---- internal: sum a gradient back to the shape of a broadcast operand, and the
     # reverse (spread a value over a shape); size-1 axes for a reduced gradient; a
     # constant filled to the shape of a value (the gradient of an input the output ignores)
-    Primitive("unbroadcast", 2, None, elementwise=False, linear=True),
-    Primitive("broadcast_like", 2, None, elementwise=False, linear=True),
-    Primitive("expand_dims", 1, "expand_dims", elementwise=False, linear=True,
+    Primitive("unbroadcast", 2, None, elementwise=False, linear_in=(0,)),
+    Primitive("broadcast_like", 2, None, elementwise=False, linear_in=(0,)),
+    Primitive("expand_dims", 1, "expand_dims", elementwise=False, linear_in=(0,),
               keywords=("axis",)),
-    Primitive("reshape_like", 2, None, elementwise=False, linear=True),
+    Primitive("reshape_like", 2, None, elementwise=False, linear_in=(0,)),
+    # the two adjoints of a @ b (g: the output's adjoint), for any operand ndim
+    Primitive("matmul_adjoint_a", 3, None, elementwise=False, linear_in=(0, 2)),
+    Primitive("matmul_adjoint_b", 3, None, elementwise=False, linear_in=(0, 1)),
     Primitive("full_like", 2, "full_like", differentiable=False),
 ]
 
@@ -110,13 +115,18 @@ BUILTIN_NAMES = {"abs": "abs", "pow": "pow"}
 IMPLIED_FILL = {"zeros_like": 0.0, "ones_like": 1.0}
 # Helpers that generated modules define and call (their source is in ir/helpers.py);
 # reading them back as primitives keeps generated code inside the accepted language.
+# helper -> the helpers its body calls (copied into generated modules along with it)
+HELPER_NEEDS = {"_matmul_adjoint_a": ("_as_matrices", "_unbroadcast"),
+                "_matmul_adjoint_b": ("_as_matrices", "_unbroadcast")}
 HELPERS = {"unbroadcast": "_unbroadcast", "broadcast_like": "_broadcast_like",
-           "reshape_like": "_reshape_like"}
+           "reshape_like": "_reshape_like", "matmul_adjoint_a": "_matmul_adjoint_a",
+           "matmul_adjoint_b": "_matmul_adjoint_b"}
 NUMPY_CONSTANTS = {"pi": math.pi, "e": math.e}
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau}
 
 
 _OPERATOR_IMPLS = {
+    "matmul": lambda x, y: x @ y,
     "add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
     "div": lambda x, y: x / y, "pow": lambda x, y: x ** y, "neg": lambda x: -x,
 }

@@ -64,11 +64,12 @@ def _tangent(builder, instr, active):
 def jvp_contribution(ops, instr, index, tangent):
     """d out / d arg[index] applied to ``tangent``."""
     prim = PRIMITIVES[instr.op]
-    if prim.linear:  # the same operation on the tangent; other arguments only give shapes
-        if index != 0:
-            return Const(0)
-        keywords = keyword_arguments(instr.op, instr.params)
-        return ops.call(instr.op, tangent, *instr.args[1:], **keywords)
+    if prim.linear_in:  # multilinear: the same operation with the tangent in that place
+        if index not in prim.linear_in:
+            return Const(0)  # an argument that only gives a shape
+        args = list(instr.args)
+        args[index] = tangent
+        return ops.call(instr.op, *args, **keyword_arguments(instr.op, instr.params))
     if not prim.elementwise:
         raise NotImplementedError(f"no tangent rule for {instr.op}")
     return vjp(ops, instr, tangent)[index]

@@ -91,6 +91,20 @@ def _reshape_like(ops, g, x, like, out):
     return ops.reshape_like(g, x), None
 
 
+def _matmul(ops, g, a, b, out):
+    return ops.matmul_adjoint_a(g, a, b), ops.matmul_adjoint_b(g, a, b)
+
+
+# The adjoints of a @ b are linear maps of (g, b) and (g, a); their own adjoints close the
+# family: <h, adjoint_a(g, a, b)> = <g, h @ b> and <h, adjoint_b(g, a, b)> = <g, a @ h>.
+def _matmul_adjoint_a(ops, h, g, a, b, out):
+    return ops.matmul(h, b), None, ops.matmul_adjoint_b(g, h, b)
+
+
+def _matmul_adjoint_b(ops, h, g, a, b, out):
+    return ops.matmul(a, h), ops.matmul_adjoint_a(g, a, h), None
+
+
 def _expand_dims(ops, g, x, out, axis):
     return (ops.sum(g, axis=axis),)
 
@@ -128,7 +142,9 @@ def _lower(ops, tree, g, args, out):
 VJP_RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "neg": _neg,
              "sum": _sum, "expand_dims": _expand_dims, "broadcast_like": _broadcast_like,
              "unbroadcast": _unbroadcast, "mean": _mean, "transpose": _transpose,
-             "reshape": _reshape, "ravel": _reshape, "reshape_like": _reshape_like}
+             "reshape": _reshape, "ravel": _reshape, "reshape_like": _reshape_like,
+             "matmul": _matmul, "matmul_adjoint_a": _matmul_adjoint_a,
+             "matmul_adjoint_b": _matmul_adjoint_b}
 for _name in sorted(derived_functions()):
     if _name in VJP_RULES:
         raise RuntimeError(f"two vjp rules for {_name}")
