@@ -7,6 +7,7 @@ temporary's array is freed when its name is taken again (peak memory close to
 hand-written code); otherwise a suffix keeps values apart (``x_1``).
 """
 
+import heapq
 import re
 
 from ..ir.core import Function, Var
@@ -29,24 +30,46 @@ def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
             name = f"{base}_{len(holder)}"
         names[p.var.id] = name
         holder[name] = p.var.id
-    temps = []   # temporary names made so far; a dead one is reused, freeing its array
-    number = 0
+    temporaries = _Temporaries(taken)
     for index, instr in enumerate(fn.body):
+        temporaries.release_dead(index, holder)
         for var in instr.outs:
             preferred = _preferred(var, names)
             if preferred is None:
-                name = next((t for t in temps if last_use.get(holder[t], -1) <= index), None)
-                if name is None:
-                    number += 1
-                    while f"t{number}" in taken:
-                        number += 1
-                    name = f"t{number}"
-                    temps.append(name)
+                name = temporaries.take(var, last_use.get(var.id, -1))
             else:
                 name = _free_variant(preferred, holder, last_use, index, reserved)
             names[var.id] = name
             holder[name] = var.id
     return names
+
+
+class _Temporaries:
+    """Names t1, t2, ... for temporaries; a name is reused (lowest number first) once the
+    value holding it is dead, which frees that value's array."""
+
+    def __init__(self, taken):
+        self.taken = taken
+        self.count = 0
+        self.free: list[int] = []                      # heap of reusable numbers
+        self.expiring: list[tuple[int, int, int]] = []  # heap of (last use, number, var id)
+
+    def release_dead(self, index, holder):
+        while self.expiring and self.expiring[0][0] <= index:
+            _, number, var_id = heapq.heappop(self.expiring)
+            if holder.get(f"t{number}") == var_id:
+                heapq.heappush(self.free, number)
+
+    def take(self, var, last_use) -> str:
+        if self.free:
+            number = heapq.heappop(self.free)
+        else:
+            self.count += 1
+            while f"t{self.count}" in self.taken:
+                self.count += 1
+            number = self.count
+        heapq.heappush(self.expiring, (last_use, number, var.id))
+        return f"t{number}"
 
 
 def _preferred(var: Var, names):
