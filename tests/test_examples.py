@@ -4,6 +4,7 @@ through every way a user meets gradc."""
 import importlib.util
 import math
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -77,3 +78,37 @@ def test_relu_gradient_is_clipped_below_zero_and_sigmoid_saturates():
     dw_small, _, _ = generated.grad_sigmoid_unit(0.1, 1.0, 1.0)
     dw_saturated, _, _ = generated.grad_sigmoid_unit(20.0, 1.0, 0.0)
     assert abs(dw_saturated) < 1e-8 < abs(dw_small)  # the vanishing gradient of SEED.md 6
+
+
+def lecture_backward_pass(alpha1, alpha2, alpha3, x, y):
+    """SEED.md section 5's backward pass, written out by hand."""
+    def sigma(u):
+        return 1 / (1 + np.exp(-u))
+
+    z0 = x
+    z1 = sigma(alpha1.T @ z0)
+    z2 = sigma(alpha2.T @ z1)
+    z3 = sigma(alpha3.T @ z2)
+    g_z3 = -(y / z3 - (1 - y) / (1 - z3))
+    g_u3 = g_z3 * z3 * (1 - z3)
+    g_alpha3, g_z2 = z2 * g_u3, alpha3 * g_u3
+    g_u2 = g_z2 * z2 * (1 - z2)
+    g_alpha2, g_z1 = np.outer(z1, g_u2), alpha2 @ g_u2
+    g_u1 = g_z1 * z1 * (1 - z1)
+    return np.outer(z0, g_u1), g_alpha2, g_alpha3
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_worked_example_2_matches_the_lectures_backward_pass(seed):
+    example = load(ROOT / "examples" / "backprop_ex2.py", "example_backprop_ex2")
+    rng = np.random.default_rng(seed)
+    alpha1, alpha2, alpha3 = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+    x, y = rng.normal(size=4), float(seed % 2)
+    grads = gradc.grad(example.loss, wrt=(0, 1, 2))(alpha1, alpha2, alpha3, x, y)
+    for ours, lecture in zip(grads, lecture_backward_pass(alpha1, alpha2, alpha3, x, y)):
+        np.testing.assert_allclose(ours, lecture, rtol=1e-12, atol=1e-15)
+    assert gradc.check_grad(example.loss, alpha1, alpha2, alpha3, x, y, wrt=(0, 1, 2)) < 1e-6
+    generated = load(ROOT / "generated" / "backprop_ex2_grad.py", "generated_backprop_ex2")
+    _, committed = generated.value_and_grad_loss(alpha1, alpha2, alpha3, x, y)
+    for ours, theirs in zip(grads, committed):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-14)

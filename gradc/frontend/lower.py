@@ -92,10 +92,12 @@ def _check_decorator(info, node):
 class _FunctionLowering:
     """Lowers the statements of one function body into a shared builder."""
 
-    def __init__(self, info: ModuleInfo, builder: Builder, call_stack: tuple[str, ...]):
+    def __init__(self, info: ModuleInfo, builder: Builder, call_stack: tuple[str, ...],
+                 call_line: int = 0):
         self.info = info
         self.builder = builder
         self.call_stack = call_stack
+        self.call_line = call_line  # where this inlined body was called from
         self.env: dict[str, Var | Const] = {}
         self.loc = None
         self.statement_start = 0
@@ -311,7 +313,8 @@ class _FunctionLowering:
         callee = self.info.functions[name]
         builder_params = _lower_signature(self.info, callee, _NoFresh())
         bound = self._bind_arguments(node, name, builder_params)
-        inner = _FunctionLowering(self.info, self.builder, self.call_stack + (name,))
+        inner = _FunctionLowering(self.info, self.builder, self.call_stack + (name,),
+                                  node.lineno)
         results = inner.lower_body(callee, bound)
         self.loc = self._loc(node)
         return results
@@ -335,7 +338,7 @@ class _FunctionLowering:
     def _loc(self, node) -> Loc:
         text = self.info.line_text(node.lineno)
         if len(self.call_stack) > 1:
-            text = f"{text}  (in {self.call_stack[-1]})"
+            text = f"{text}  (in {self.call_stack[-1]}, called on line {self.call_line})"
         return Loc(node.lineno, text)
 
 
