@@ -9,7 +9,7 @@ import pytest
 
 import gradc
 from gradc.ir.primitives import PRIMITIVES
-from gradc.passes import vjp_rules
+from gradc.passes import forward_ad, vjp_rules
 from gradc.pipeline import Options, compile_source
 
 SHAPES = [(), (4,), (3, 4), (1, 4), (3, 1)]
@@ -105,8 +105,8 @@ def test_array_primitives_have_reverse_and_forward_rules():
         if prim.elementwise or not prim.differentiable:
             continue
         assert name in vjp_rules.VJP_RULES, name
-        assert prim.linear_in, f"{name}: forward mode needs a rule (multilinear ops reuse " \
-            "themselves)"
+        assert prim.linear_in or name in forward_ad.TANGENT_RULES, \
+            f"{name}: forward mode needs a rule (multilinear ops reuse themselves)"
 
 
 def test_hessian_through_a_sum():
@@ -123,6 +123,8 @@ def test_hessian_through_a_sum():
 SHAPE_PROGRAMS = {
     "mean": "np.sum(np.mean(np.tanh(x * w), axis={axis}, keepdims={keepdims}) ** 2)",
     "mean method": "(np.tanh(x * w).mean(axis={axis}, keepdims={keepdims}) ** 2).sum()",
+    "max": "np.sum(np.max(np.tanh(x * w), axis={axis}, keepdims={keepdims}) ** 2)",
+    "min": "np.sum(np.sin(np.min(x * w, axis={axis}, keepdims={keepdims})))",
     "transpose": "np.sum(np.transpose(np.tanh(x * w)) * np.transpose(x))",
     "T and axes": "np.sum(np.transpose(x * w, (1, 0)).T ** 3)",
     "reshape": "np.sum(np.sin(np.reshape(x * w, (4, 3))) * np.reshape(x, -1).reshape(4, 3))",
@@ -215,3 +217,23 @@ def test_matmul_adjoints_are_closed_under_reverse_mode():
     # <h, adjoint_a(g, a, b)> = <g, h @ b> and <h, adjoint_b(g, a, b)> = <g, a @ h>
     assert np.sum(h_a * _matmul_adjoint_a(g, a, b)) == pytest.approx(np.sum(g * (h_a @ b)))
     assert np.sum(h_b * _matmul_adjoint_b(g, a, b)) == pytest.approx(np.sum(g * (a @ h_b)))
+
+
+def test_max_and_min_split_ties_evenly(module_from_source):
+    """The documented convention, in both modes: tied extrema share the gradient."""
+    module = module_from_source(textwrap.dedent('''
+        import numpy as np
+
+        def top(x):
+            return np.max(x)
+
+        def bottom_rows(x):
+            return np.sum(np.min(x, axis=1) * np.array_like_weights)
+    ''').replace(" * np.array_like_weights", " * 2.0"), "ties")
+    x = np.array([1.0, 3.0, 3.0, 2.0])
+    assert np.array_equal(gradc.grad(module.top)(x), [0.0, 0.5, 0.5, 0.0])
+    assert gradc.jvp(module.top, (x,), (np.array([1.0, 2.0, 4.0, 8.0]),))[1] == 3.0
+    rows = np.array([[0.0, 0.0, 1.0], [2.0, -1.0, 5.0]])
+    expected = [[1.0, 1.0, 0.0], [0.0, 2.0, 0.0]]
+    assert np.array_equal(gradc.grad(module.bottom_rows)(rows), expected)
+    assert "tied entries split the gradient evenly" in gradc.grad(module.top).source

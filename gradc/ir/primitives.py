@@ -74,6 +74,10 @@ _ROWS = [
     # ---- reductions and shapes
     Primitive("sum", 1, "sum", elementwise=False, linear_in=(0,), keywords=("axis", "keepdims")),
     Primitive("mean", 1, "mean", elementwise=False, linear_in=(0,), keywords=("axis", "keepdims")),
+    Primitive("max", 1, "max", elementwise=False, keywords=("axis", "keepdims"),
+              kink="max: tied entries split the gradient evenly"),
+    Primitive("min", 1, "min", elementwise=False, keywords=("axis", "keepdims"),
+              kink="min: tied entries split the gradient evenly"),
     Primitive("transpose", 1, "transpose", elementwise=False, linear_in=(0,), keywords=("axes",)),
     Primitive("reshape", 1, "reshape", elementwise=False, linear_in=(0,), keywords=("shape",),
               positional=True),

@@ -20,7 +20,7 @@ from dataclasses import replace
 from ..ir.core import Builder, Const, Function, Loc, Param, Var
 from ..ir.primitives import PRIMITIVES, keyword_arguments
 from .shapes import shape_classes
-from .vjp_rules import Ops, vjp
+from .vjp_rules import Ops, tie_weights, vjp
 
 
 def forward(fn: Function, wrt: tuple[int, ...] | None = None) -> Function:
@@ -70,9 +70,22 @@ def jvp_contribution(ops, instr, index, tangent):
         args = list(instr.args)
         args[index] = tangent
         return ops.call(instr.op, *args, **keyword_arguments(instr.op, instr.params))
+    if instr.op in TANGENT_RULES:
+        keywords = keyword_arguments(instr.op, instr.params)
+        return TANGENT_RULES[instr.op](ops, tangent, *instr.args, instr.out, **keywords)
     if not prim.elementwise:
         raise NotImplementedError(f"no tangent rule for {instr.op}")
     return vjp(ops, instr, tangent)[index]
+
+def _extremum_tangent(ops, tangent, x, out, axis=None, keepdims=False):
+    """The tangent averaged over the tied extrema."""
+    weights = tie_weights(ops, x, out, axis, keepdims)
+    return ops.sum(ops.mul(weights, tangent), axis=axis, keepdims=keepdims)
+
+
+# Tangent rules of the primitives that are neither elementwise nor multilinear.
+TANGENT_RULES = {"max": _extremum_tangent, "min": _extremum_tangent}
+
 
 def _result_tangent(builder, result, tangent, classes):
     """A result's tangent with the result's shape: zeros where no input reaches it, and

@@ -78,6 +78,21 @@ def _mean(ops, g, x, out, axis=None, keepdims=False):
     return (ops.mul(spread, ops.div(ops.size(out), ops.size(x))),)  # / entries averaged
 
 
+def tie_weights(ops, x, out, axis=None, keepdims=False):
+    """Where x attains its max (or min) along ``axis``, 1 / (number of ties); else 0.
+    Written with sign: 1 - |sign(x - m)| is 1 exactly where x equals m."""
+    if axis is not None and not keepdims:
+        out = ops.expand_dims(out, axis=axis)
+    hit = ops.sub(Const(1), ops.abs(ops.sign(ops.sub(x, out))))
+    return ops.div(hit, ops.sum(hit, axis=axis, keepdims=True))
+
+
+def _extremum(ops, g, x, out, axis=None, keepdims=False):
+    if axis is not None and not keepdims and not isinstance(g, Const):
+        g = ops.expand_dims(g, axis=axis)
+    return (ops.mul(tie_weights(ops, x, out, axis, keepdims), g),)
+
+
 def _transpose(ops, g, x, out, axes=None):
     inverse = None if axes is None else tuple(sorted(range(len(axes)), key=axes.__getitem__))
     return (ops.transpose(g, axes=inverse) if inverse else ops.transpose(g),)
@@ -143,6 +158,7 @@ VJP_RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "n
              "sum": _sum, "expand_dims": _expand_dims, "broadcast_like": _broadcast_like,
              "unbroadcast": _unbroadcast, "mean": _mean, "transpose": _transpose,
              "reshape": _reshape, "ravel": _reshape, "reshape_like": _reshape_like,
+             "max": _extremum, "min": _extremum,
              "matmul": _matmul, "matmul_adjoint_a": _matmul_adjoint_a,
              "matmul_adjoint_b": _matmul_adjoint_b}
 for _name in sorted(derived_functions()):
