@@ -1,0 +1,105 @@
+"""Calls of NumPy, math and builtin functions: resolving the user's spelling to a
+primitive, and the static arguments (``axis=``, ``keepdims=``) known when compiling.
+
+    np.sum(x, axis=0)      ->  %s.1 = sum %x.0 axis=0
+    math.log(x, 2)         ->  log(x) / log(2)
+    np.zeros_like(x)       ->  full_like %x, 0.0
+"""
+
+import ast
+
+from ..ir.core import Const
+from ..ir.primitives import (
+    BUILTIN_NAMES,
+    HELPERS,
+    IMPLIED_FILL,
+    MATH_NAMES,
+    NUMPY_NAMES,
+    PRIMITIVES,
+)
+from .unsupported import expression_hint
+
+# helpers that generated modules define, read back as the primitives they compute
+HELPER_NAMES = {helper: prim for prim, helper in HELPERS.items()}
+
+
+class LibraryCalls:
+    """Mixin of the function lowering: needs ``info``, ``env``, ``_single`` and ``_emit``."""
+
+    def _call(self, node: ast.Call):
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.info.error(node, "*args in calls is not supported")
+        lib, spelled, prim = self._resolve_primitive(node.func)
+        arity = PRIMITIVES[prim].arity
+        params = self._static_arguments(node, prim, node.args[arity:])
+        args = [self._single(a) for a in node.args[:arity]]
+        if lib == "numpy" and spelled in IMPLIED_FILL and len(args) == 1:
+            args.append(Const(IMPLIED_FILL[spelled]))
+        if lib == "math" and prim == "log" and len(node.args) == 2:  # math.log(x, base)
+            base = self._single(node.args[1])
+            return self._emit("div", self._emit("log", args[0], lib=lib),
+                              self._emit("log", base, lib=lib))
+        if len(args) != arity:
+            raise self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
+                                        f"argument{'s' * (arity > 1)} here, got {len(args)}")
+        call = PRIMITIVES[prim].operator is not None and lib != "builtins"
+        return self._emit(prim, *args, lib=lib, call=call, params=params)
+
+    def _static_arguments(self, node, prim, extra_positional):
+        """Keyword parameters such as axis= and keepdims=: constants known when compiling."""
+        names = PRIMITIVES[prim].keywords
+        if len(extra_positional) > len(names) and not (prim == "log" and len(node.args) == 2):
+            arity = PRIMITIVES[prim].arity
+            raise self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
+                                        f"argument{'s' * (arity > 1)} here, got {len(node.args)}")
+        given = [(name, value, value) for name, value in zip(names, extra_positional)]
+        given += [(k.arg, k.value, k) for k in node.keywords]
+        params = []
+        for name, value, where in given:
+            if name not in names:
+                allowed = f"supported: {', '.join(names)}" if names else "it takes none"
+                raise self.info.error(where, f"keyword argument {name!r} is not supported in "
+                                             f"{ast.unparse(node.func)} ({allowed})")
+            params.append((name, self._static_value(value)))
+        return tuple(sorted(params))
+
+    def _static_value(self, node):
+        try:
+            value = ast.literal_eval(node)
+        except ValueError:
+            raise self.info.error(node, "this argument must be a constant (an int, a tuple "
+                                        "of ints, None, True or False)") from None
+        return tuple(value) if isinstance(value, list) else value
+
+    def _resolve_primitive(self, func):
+        """(lib, name as spelled, primitive) for the callee expression, or a located error."""
+        spelled = ast.unparse(func)
+        lib, attr = self._library_function(func)
+        if lib is None and isinstance(func, ast.Attribute):
+            raise self.info.error(func, *expression_hint(func))
+        if lib is None:
+            raise self.info.error(func, f"'{spelled}' is not a function gradc knows",
+                                  "call NumPy/math functions or functions of this module")
+        names = {"numpy": NUMPY_NAMES, "math": MATH_NAMES, "builtins": BUILTIN_NAMES,
+                 "helpers": HELPER_NAMES}[lib]
+        if attr not in names:
+            supported = ", ".join(sorted(names))
+            raise self.info.error(func, f"{spelled} has no derivative rule",
+                                  f"supported: {supported}")
+        return lib, attr, names[attr]
+
+    def _library_function(self, func):
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            owner = func.value.id
+            if owner in self.info.numpy_aliases and owner not in self.env:
+                return "numpy", func.attr
+            if owner in self.info.math_aliases and owner not in self.env:
+                return "math", func.attr
+        if isinstance(func, ast.Name) and func.id not in self.env:
+            if func.id in HELPER_NAMES and func.id in self.info.functions:
+                return "helpers", func.id
+            if func.id in self.info.imported:
+                return self.info.imported[func.id]
+            if func.id in BUILTIN_NAMES:
+                return "builtins", func.id
+        return None, None
