@@ -138,12 +138,17 @@ class _FunctionLowering(LibraryCalls):
                                               f"into {len(target.elts)} names")
             for name, atom in zip(target.elts, values):
                 self._bind(name.id, atom)
+        elif isinstance(target, ast.Subscript):
+            raise self.info.error(target, "assignment into an array (x[i] = v) is not supported",
+                                  "arrays are values here: build the new array with np.where "
+                                  "(to replace entries) or np.concatenate (to join parts)")
         else:
-            raise self.info.error(target, "only assignment to names is supported",
-                                  "subscript and attribute assignment arrive with arrays")
+            raise self.info.error(target, "only assignment to names is supported")
 
     def _augmented(self, stmt: ast.AugAssign):
         op = _BINOPS.get(type(stmt.op))
+        if isinstance(stmt.target, ast.Subscript):
+            self._assign(stmt.target, stmt.value)  # the same error as x[i] = v
         if op is None or not isinstance(stmt.target, ast.Name):
             raise self.info.error(stmt, "only += -= *= /= **= on names are supported")
         current = self._name(stmt.target)
