@@ -237,3 +237,31 @@ def test_max_and_min_split_ties_evenly(module_from_source):
     expected = [[1.0, 1.0, 0.0], [0.0, 2.0, 0.0]]
     assert np.array_equal(gradc.grad(module.bottom_rows)(rows), expected)
     assert "tied entries split the gradient evenly" in gradc.grad(module.top).source
+
+
+def test_where_clip_and_comparisons(module_from_source):
+    module = module_from_source(textwrap.dedent('''
+        import numpy as np
+
+        def relu_by_where(x):
+            return np.sum(np.where(x > 0.0, x, 0.0) ** 2)
+
+        def clipped(x, lo, hi):
+            return np.sum(np.clip(x, lo, hi) * x)
+
+        def masked(x, y):
+            return np.sum((x < y) * x * y + (x >= y) * np.sin(x))
+    '''), "selection")
+    x = np.array([-1.5, -0.2, 0.3, 2.0])
+    assert np.allclose(gradc.grad(module.relu_by_where)(x), np.where(x > 0, 2 * x, 0.0))
+    assert gradc.check_grad(module.relu_by_where, x) < 1e-7
+    lo, hi = -1.0, 1.0
+    dx, dlo, dhi = gradc.grad(module.clipped, wrt=(0, 1, 2))(x, lo, hi)
+    inside = (x > lo) & (x < hi)
+    assert np.allclose(dx, np.clip(x, lo, hi) + inside * x)
+    assert dlo == pytest.approx(np.sum((x < lo) * x))
+    assert dhi == pytest.approx(np.sum((x > hi) * x))
+    y = np.array([0.0, -1.0, 1.0, 1.0])
+    assert gradc.check_grad(module.masked, x, y, wrt=(0, 1)) < 1e-7
+    _, tangent = gradc.jvp(module.masked, (x, y), (np.ones(4), np.zeros(4)))
+    assert tangent == pytest.approx(np.sum(gradc.grad(module.masked)(x, y)))

@@ -99,9 +99,16 @@ DOMAINS: dict[str, Domain] = {
     "arctan2": Domain(lambda r: _polar(r, avoid_negative_x_axis=True)),
     "hypot": Domain(_polar),
     "sign": Domain(lambda r: (_signed(r, 0.1, 3),)),
+    # selection: x strictly inside or outside [lo, hi], away from the bounds
+    "clip": Domain(lambda r: (_u(r, -3, 3), _u(r, -3.5, -3.2), _u(r, 3.2, 3.5))),
+    # a condition of 1.0 stays true under finite differences (both branches: test_arrays)
+    "where": Domain(lambda r: (1.0, _u(r, -3, 3), _u(r, -3, 3))),
+    # comparisons: zero gradient, away from equality
+    **{name: Domain(_apart) for name in ("less", "less_equal", "greater", "greater_equal",
+                                          "equal", "not_equal")},
 }
 
-_PARAMS = ("x", "y")
+_PARAMS = ("x", "y", "z")
 
 
 def numpy_expression(name: str) -> str:

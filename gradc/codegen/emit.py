@@ -20,6 +20,8 @@ _OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "
               "matmul": ast.MatMult}
 COMMENT = "__gradc_comment_{}__"
 _HEADINGS = {"grad": "grad of", "tangent": "tangent of"}
+_COMPARISONS = {"less": ast.Lt, "less_equal": ast.LtE, "greater": ast.Gt,
+                "greater_equal": ast.GtE, "equal": ast.Eq, "not_equal": ast.NotEq}
 
 
 class FunctionEmitter:
@@ -84,6 +86,8 @@ class FunctionEmitter:
         args = [self.atom(a) for a in instr.args]
         if instr.op in _OPERATORS and instr.param("form") != "call":
             return ast.BinOp(args[0], _OPERATORS[instr.op](), args[1])
+        if instr.op in _COMPARISONS and instr.param("form") != "call":
+            return ast.Compare(args[0], [_COMPARISONS[instr.op]()], [args[1]])
         if instr.op == "neg" and instr.param("form") != "call":
             return ast.UnaryOp(ast.USub(), args[0])
         if instr.op in HELPERS:

@@ -20,6 +20,8 @@ from .unsupported import expression_hint, statement_hint
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
            ast.MatMult: "matmul"}
+_COMPARE = {ast.Lt: "less", ast.LtE: "less_equal", ast.Gt: "greater",
+            ast.GtE: "greater_equal", ast.Eq: "equal", ast.NotEq: "not_equal"}
 _SCALAR_ANNOTATIONS = {"float", "int"}
 
 
@@ -195,6 +197,9 @@ class _FunctionLowering(LibraryCalls):
             return self._emit("neg", operand) if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.Call):
             return self._call(node)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+            return self._emit(_COMPARE[type(node.ops[0])], self._single(node.left),
+                              self._single(node.comparators[0]))
         if isinstance(node, ast.Attribute):
             value = library_constant(node, self.info)
             if value is not None:

@@ -57,9 +57,12 @@ def expression_hint(node) -> tuple[str, str | None]:
         return _attribute_hint(node)
     if isinstance(node, ast.Subscript):
         return "indexing is not supported yet", "arrays beyond elementwise arrive later"
-    if isinstance(node, ast.Compare | ast.BoolOp | ast.IfExp):
-        return "comparisons and conditional expressions are not supported yet", \
-            "np.maximum, np.minimum and np.abs express the common kinks"
+    if isinstance(node, ast.Compare):
+        return "chained comparisons and 'is'/'in' are not supported", \
+            "compare two values at a time, e.g. (a < b) * (b < c)"
+    if isinstance(node, ast.BoolOp | ast.IfExp):
+        return "'and', 'or' and conditional expressions are not supported yet", \
+            "np.where(condition, a, b) selects between two values"
     if isinstance(node, ast.Lambda):
         return "lambda is not supported", "define a function at module level"
     if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp):

@@ -71,6 +71,15 @@ _ROWS = [
     _row("arctan2", 2, math="atan2"),
     _row("hypot", 2, math="hypot", commutative=True),
     _row("sign", 1, differentiable=False),  # zero gradient everywhere
+    _row("clip", 3, kink="clip: at a bound the gradient is split evenly, as for maximum"),
+    _row("where", 3),  # no gradient flows to the condition
+    # ---- comparisons: zero gradient
+    Primitive("less", 2, "less", operator="<", differentiable=False),
+    Primitive("less_equal", 2, "less_equal", operator="<=", differentiable=False),
+    Primitive("greater", 2, "greater", operator=">", differentiable=False),
+    Primitive("greater_equal", 2, "greater_equal", operator=">=", differentiable=False),
+    Primitive("equal", 2, "equal", operator="==", differentiable=False),
+    Primitive("not_equal", 2, "not_equal", operator="!=", differentiable=False),
     # ---- reductions and shapes
     Primitive("sum", 1, "sum", elementwise=False, linear_in=(0,), keywords=("axis", "keepdims")),
     Primitive("mean", 1, "mean", elementwise=False, linear_in=(0,), keywords=("axis", "keepdims")),
@@ -110,7 +119,8 @@ NUMPY_NAMES = {p.numpy: p.name for p in _ROWS if p.numpy}
 NUMPY_NAMES.update({"absolute": "abs", "fabs": "abs", "pow": "pow", "asin": "arcsin",
                     "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
                     "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2"})
-for _op in ("add", "subtract", "multiply", "divide", "negative"):
+for _op in ("add", "subtract", "multiply", "divide", "negative", "less", "less_equal",
+            "greater", "greater_equal", "equal", "not_equal"):
     NUMPY_NAMES.pop(_op)  # written as operators in the accepted language
 NUMPY_NAMES.update({"zeros_like": "full_like", "ones_like": "full_like"})
 MATH_NAMES = {p.math: p.name for p in _ROWS if p.math}
@@ -133,6 +143,9 @@ _OPERATOR_IMPLS = {
     "matmul": lambda x, y: x @ y,
     "add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
     "div": lambda x, y: x / y, "pow": lambda x, y: x ** y, "neg": lambda x: -x,
+    "less": lambda x, y: x < y, "less_equal": lambda x, y: x <= y,
+    "greater": lambda x, y: x > y, "greater_equal": lambda x, y: x >= y,
+    "equal": lambda x, y: x == y, "not_equal": lambda x, y: x != y,
 }
 
 

@@ -41,6 +41,7 @@ _ROWS = {
     "minimum": ("Min(a0, a1)", {}),
     "arctan2": ("atan2(a0, a1)", {}),
     "hypot": ("sqrt(a0**2 + a1**2)", {}),
+    "clip": ("Min(Max(a0, a1), a2)", {}),
 }
 
 # sympy function name -> primitive name, for lowering derivatives back to IR
@@ -48,7 +49,7 @@ _SYMPY_FUNCTIONS = {
     "exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan",
     "asin": "arcsin", "acos": "arccos", "atan": "arctan", "sinh": "sinh", "cosh": "cosh",
     "tanh": "tanh", "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh",
-    "sign": "sign", "Abs": "abs",
+    "sign": "sign", "Abs": "abs", "Max": "maximum", "Min": "minimum",
 }
 
 
@@ -63,14 +64,14 @@ def template(name: str) -> tuple:
     to that argument's adjoint, as an expression tree in g, the arguments and the output."""
     import sympy as sp
 
-    args = sp.symbols("a0 a1", real=True)
+    args = sp.symbols("a0 a1 a2", real=True)
     g, out = sp.Symbol("g", real=True), sp.Symbol("Y", real=True)
     spelled, rewrites = _ROWS[name]
-    namespace = {"a0": args[0], "a1": args[1], "Y": out}
+    namespace = {"a0": args[0], "a1": args[1], "a2": args[2], "Y": out}
     function = sp.sympify(spelled, locals=namespace)
     rewrites = {sp.sympify(k, locals=namespace): sp.sympify(v, locals=namespace)
                 for k, v in rewrites.items()}
-    arity = 1 + ("a1" in spelled)
+    arity = 1 + ("a1" in spelled) + ("a2" in spelled)
     return tuple(_to_tree(g * _cheapest(sp, sp.diff(function, args[i]), function, out,
                                         rewrites), args)
                  for i in range(arity))
@@ -108,7 +109,8 @@ def _to_tree(expr, args):
 
 
 def _symbol_tree(name):
-    return {"g": ("g",), "Y": ("out",), "a0": ("arg", 0), "a1": ("arg", 1)}[name]
+    return {"g": ("g",), "Y": ("out",), "a0": ("arg", 0), "a1": ("arg", 1),
+            "a2": ("arg", 2)}[name]
 
 
 def _sum_tree(terms, args):

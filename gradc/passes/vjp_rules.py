@@ -65,6 +65,10 @@ def _neg(ops, g, x, out):
     return (ops.neg(g),)
 
 
+def _where(ops, g, condition, x, y, out):
+    return None, ops.where(condition, g, Const(0.0)), ops.where(condition, Const(0.0), g)
+
+
 # ---- reductions and shape bookkeeping: each is the transpose of another
 
 def _sum(ops, g, x, out, axis=None, keepdims=False):
@@ -155,6 +159,7 @@ def _lower(ops, tree, g, args, out):
 
 
 VJP_RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "neg": _neg,
+             "where": _where,
              "sum": _sum, "expand_dims": _expand_dims, "broadcast_like": _broadcast_like,
              "unbroadcast": _unbroadcast, "mean": _mean, "transpose": _transpose,
              "reshape": _reshape, "ravel": _reshape, "reshape_like": _reshape_like,
