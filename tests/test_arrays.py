@@ -265,3 +265,19 @@ def test_where_clip_and_comparisons(module_from_source):
     assert gradc.check_grad(module.masked, x, y, wrt=(0, 1)) < 1e-7
     _, tangent = gradc.jvp(module.masked, (x, y), (np.ones(4), np.zeros(4)))
     assert tangent == pytest.approx(np.sum(gradc.grad(module.masked)(x, y)))
+
+
+def test_dimensions_shape_len_and_size(module_from_source):
+    module = module_from_source(textwrap.dedent('''
+        import numpy as np
+
+        def mean_square(X, w):
+            r = X @ w
+            return np.sum(r * r) / X.shape[0] + np.sum(w * w) / len(w) + np.sum(X) / X.size
+    '''), "dimensions")
+    rng = np.random.default_rng(9)
+    X, w = rng.normal(size=(5, 3)), rng.normal(size=3)
+    dX, dw = gradc.grad(module.mean_square, wrt=(0, 1))(X, w)
+    assert np.allclose(dw, 2 * X.T @ (X @ w) / 5 + 2 * w / 3)
+    assert np.allclose(dX, 2 * np.outer(X @ w, w) / 5 + 1 / 15)
+    assert "np.size(X, axis=0)" in gradc.grad(module.mean_square).source

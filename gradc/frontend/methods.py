@@ -1,7 +1,8 @@
 """Array methods and attributes as the NumPy functions they stand for.
 
-    x.sum(axis=0)    ->  np.sum(x, axis=0)          x.T  ->  np.transpose(x)
-    x.reshape(3, 4)  ->  np.reshape(x, (3, 4))
+    x.sum(axis=0)    ->  np.sum(x, axis=0)          x.T         ->  np.transpose(x)
+    x.reshape(3, 4)  ->  np.reshape(x, (3, 4))      x.shape[0]  ->  np.size(x, axis=0)
+    len(x)           ->  np.size(x, axis=0)         x.size      ->  np.size(x)
 
 Rewritten once per module on the syntax tree (locations kept), so the lowering knows
 only the function spellings.
@@ -27,6 +28,9 @@ class _ArrayMethods(ast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
+        if (isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1
+                and not node.keywords):
+            return _size(node.args[0], 0, node)
         method = node.func
         if (isinstance(method, ast.Attribute) and method.attr in METHODS
                 and self._on_value(method.value)):
@@ -41,7 +45,24 @@ class _ArrayMethods(ast.NodeTransformer):
         self.generic_visit(node)
         if node.attr == "T" and self._on_value(node.value):
             return ast.copy_location(ast.Call(_numpy("transpose", node), [node.value], []), node)
+        if node.attr == "size" and self._on_value(node.value):
+            return _size(node.value, None, node)
         return node
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        shape = node.value
+        if (isinstance(shape, ast.Attribute) and shape.attr == "shape"
+                and self._on_value(shape.value) and isinstance(node.slice, ast.Constant)
+                and type(node.slice.value) is int):
+            return _size(shape.value, node.slice.value, node)
+        return node
+
+
+def _size(value, axis, where):
+    """np.size(value[, axis=...]): a dimension, known only when the code runs."""
+    keywords = [] if axis is None else [ast.keyword("axis", ast.Constant(axis))]
+    return ast.copy_location(ast.Call(_numpy("size", where), [value], keywords), where)
 
 
 def _numpy(name, where):

@@ -91,7 +91,7 @@ _ROWS = [
     Primitive("reshape", 1, "reshape", elementwise=False, linear_in=(0,), keywords=("shape",),
               positional=True),
     Primitive("ravel", 1, "ravel", elementwise=False, linear_in=(0,)),
-    Primitive("size", 1, "size", elementwise=False, differentiable=False),
+    Primitive("size", 1, "size", elementwise=False, differentiable=False, keywords=("axis",)),
     # ---- linear algebra
     Primitive("matmul", 2, "matmul", operator="@", elementwise=False, linear_in=(0, 1)),
     # ---- internal: sum a gradient back to the shape of a broadcast operand, and the

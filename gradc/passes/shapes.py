@@ -39,7 +39,7 @@ def _reshaped(instr, operand):
     reduction = instr.op in ("sum", "mean", "max", "min")
     if reduction and keywords.get("axis") is None and not keywords.get("keepdims"):
         return ()
-    if instr.op == "size":
+    if instr.op == "size":  # a number, whatever the operand's shape
         return ()
     if _concrete(operand):
         positional, keywords = static_arguments(instr.op, instr.params)
