@@ -30,7 +30,7 @@ INTERNAL = {"full_like"} | {name for name, p in PRIMITIVES.items() if not p.elem
 USER_FACING = sorted(set(PRIMITIVES) - INTERNAL)
 N_POINTS = 6
 TOL = 1e-6
-HEADER = "import numpy as np\nimport math\n\n\n"
+HEADER = "import numpy as np\nimport math\nfrom gradc import nn\n\n\n"
 
 
 # ---------------------------------------------------------------- the table
@@ -101,6 +101,11 @@ DOMAINS: dict[str, Domain] = {
     "sign": Domain(lambda r: (_signed(r, 0.1, 3),)),
     # selection: x strictly inside or outside [lo, hi], away from the bounds
     "clip": Domain(lambda r: (_u(r, -3, 3), _u(r, -3.5, -3.2), _u(r, 3.2, 3.5))),
+    # gradc.nn activations (relu away from its kink)
+    "sigmoid": Domain(lambda r: (_u(r, -6, 6),)),
+    "softplus": Domain(lambda r: (_u(r, -6, 6),)),
+    "log_sigmoid": Domain(lambda r: (_u(r, -6, 6),)),
+    "relu": Domain(lambda r: (_signed(r, 0.1, 3),)),
     # a condition of 1.0 stays true under finite differences (both branches: test_arrays)
     "where": Domain(lambda r: (1.0, _u(r, -3, 3), _u(r, -3, 3))),
     # comparisons: zero gradient, away from equality
@@ -120,6 +125,8 @@ def numpy_expression(name: str) -> str:
         return "-x"
     if prim.operator:
         return f"x {prim.operator} y"
+    if prim.numpy is None:  # gradc.nn's stable activations
+        return f"nn.{name}({', '.join(args)})"
     return f"np.{prim.numpy}({', '.join(args)})"
 
 

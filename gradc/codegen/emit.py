@@ -91,7 +91,9 @@ class FunctionEmitter:
         if instr.op == "neg" and instr.param("form") != "call":
             return ast.UnaryOp(ast.USub(), args[0])
         if instr.op in HELPERS:
-            return _call(ast.Name(HELPERS[instr.op]), args)
+            keywords = [ast.keyword(arg=key, value=_literal(value))
+                        for key, value in static_arguments(instr.op, instr.params)[1].items()]
+            return _call(ast.Name(HELPERS[instr.op]), args, keywords)
         if instr.op == "full_like" and instr.args[1] == Const(0.0):
             return _call(_attribute("np", "zeros_like"), args[:1])
         prim = PRIMITIVES[instr.op]

@@ -14,6 +14,7 @@ from ..ir.primitives import (
     HELPERS,
     IMPLIED_FILL,
     MATH_NAMES,
+    NN_NAMES,
     NUMPY_NAMES,
     PRIMITIVES,
 )
@@ -23,13 +24,34 @@ from .unsupported import expression_hint
 HELPER_NAMES = {helper: prim for prim, helper in HELPERS.items()}
 
 
+# gradc.nn: stable primitives, and losses lowered to them (as gradc/nn.py computes them)
+_LOSSES = ("mse", "binary_cross_entropy_with_logits", "softmax_cross_entropy")
+_NN = {**NN_NAMES, "tanh": "tanh", **{loss: loss for loss in _LOSSES}}
+
+
 class LibraryCalls:
     """Mixin of the function lowering: needs ``info``, ``env``, ``_single`` and ``_emit``."""
+
+    def _loss(self, node, loss):
+        if len(node.args) != 2 or node.keywords:
+            raise self.info.error(node, f"nn.{loss} takes 2 arguments here")
+        a, b = (self._single(arg) for arg in node.args)
+        if loss == "mse":
+            terms = self._emit("pow", self._emit("sub", a, b), Const(2))
+        elif loss == "binary_cross_entropy_with_logits":
+            terms = self._emit("sub", self._emit("softplus", a), self._emit("mul", b, a))
+        else:  # softmax_cross_entropy(logits, labels)
+            log_p = self._emit("log_softmax", a, params=(("axis", -1),))
+            picked = self._emit("sum", self._emit("mul", b, log_p), params=(("axis", -1),))
+            terms = self._emit("neg", picked)
+        return self._emit("mean", terms)
 
     def _call(self, node: ast.Call):
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise self.info.error(node, "*args in calls is not supported")
         lib, spelled, prim = self._resolve_primitive(node.func)
+        if prim in _LOSSES:
+            return self._loss(node, prim)
         arity = PRIMITIVES[prim].arity
         params = self._static_arguments(node, prim, node.args[arity:])
         args = [self._single(a) for a in node.args[:arity]]
@@ -81,7 +103,7 @@ class LibraryCalls:
             raise self.info.error(func, f"'{spelled}' is not a function gradc knows",
                                   "call NumPy/math functions or functions of this module")
         names = {"numpy": NUMPY_NAMES, "math": MATH_NAMES, "builtins": BUILTIN_NAMES,
-                 "helpers": HELPER_NAMES}[lib]
+                 "helpers": HELPER_NAMES, "nn": _NN}.get(lib, {})
         if attr not in names:
             supported = ", ".join(sorted(names))
             raise self.info.error(func, f"{spelled} has no derivative rule",
@@ -95,6 +117,12 @@ class LibraryCalls:
                 return "numpy", func.attr
             if owner in self.info.math_aliases and owner not in self.env:
                 return "math", func.attr
+            if owner in self.info.nn_aliases and owner not in self.env:
+                return "nn", func.attr
+        if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute)
+                and func.value.attr == "nn" and isinstance(func.value.value, ast.Name)
+                and func.value.value.id in self.info.gradc_aliases):  # gradc.nn.sigmoid
+            return "nn", func.attr
         if isinstance(func, ast.Name) and func.id not in self.env:
             if func.id in HELPER_NAMES and func.id in self.info.functions:
                 return "helpers", func.id

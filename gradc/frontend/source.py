@@ -18,6 +18,7 @@ class ModuleInfo:
     numpy_aliases: set[str] = field(default_factory=set)
     math_aliases: set[str] = field(default_factory=set)
     gradc_aliases: set[str] = field(default_factory=set)
+    nn_aliases: set[str] = field(default_factory=set)      # names bound to gradc.nn
     imported: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (lib, attr)
     constants: dict[str, float] = field(default_factory=dict)
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)
@@ -54,7 +55,7 @@ def parse_module(source: str, filename: str = "<string>") -> ModuleInfo:
             _read_constant(info, stmt, assigned_twice)
     for name in assigned_twice:
         info.constants.pop(name, None)
-    libraries = info.numpy_aliases | info.math_aliases
+    libraries = info.numpy_aliases | info.math_aliases | info.nn_aliases
     for node in info.functions.values():
         desugar_methods(node, libraries)
     info.numpy_aliases.add(NUMPY)
@@ -70,14 +71,19 @@ def _read_import(info, stmt):
             info.math_aliases.add(bound)
         elif alias.name == "gradc":
             info.gradc_aliases.add(bound)
+        elif alias.name == "gradc.nn":
+            (info.nn_aliases if alias.asname else info.gradc_aliases).add(bound)
 
 
 def _read_import_from(info, stmt):
-    lib = {"numpy": "numpy", "math": "math", "gradc": "gradc"}.get(stmt.module or "")
+    lib = {"numpy": "numpy", "math": "math", "gradc": "gradc", "gradc.nn": "nn"}.get(
+        stmt.module or "")
     if lib is None:
         return
     for alias in stmt.names:
-        if alias.name != "*":
+        if lib == "gradc" and alias.name == "nn":
+            info.nn_aliases.add(alias.asname or alias.name)
+        elif alias.name != "*":
             info.imported[alias.asname or alias.name] = (lib, alias.name)
 
 

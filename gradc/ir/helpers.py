@@ -53,3 +53,45 @@ def _matmul_adjoint_b(g, a, b):
     """The adjoint of b in a @ b: a.T @ g, summed over broadcast batch axes."""
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))
+
+
+# ---- numerically stable activations and reductions (gradc.nn); exp never overflows
+
+def _sigmoid(x):
+    """1 / (1 + exp(-x)), computed from exp(-|x|) <= 1."""
+    z = np.exp(-np.abs(x))
+    return np.where(np.asarray(x) >= 0, 1 / (1 + z), z / (1 + z))
+
+
+def _softplus(x):
+    """log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _log_sigmoid(x):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))."""
+    return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def _relu(x):
+    """max(x, 0)."""
+    return np.maximum(x, 0)
+
+
+def _logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) along axis, shifted by the maximum so exp never overflows."""
+    shift = np.max(x, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0)
+    total = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    return total if keepdims else np.squeeze(total, axis=axis)
+
+
+def _softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along axis, shifted by the maximum."""
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax(x, axis=-1):
+    """x - logsumexp(x) along axis."""
+    return x - _logsumexp(x, axis=axis, keepdims=True)

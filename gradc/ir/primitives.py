@@ -73,6 +73,12 @@ _ROWS = [
     _row("sign", 1, differentiable=False),  # zero gradient everywhere
     _row("clip", 3, kink="clip: at a bound the gradient is split evenly, as for maximum"),
     _row("where", 3),  # no gradient flows to the condition
+    # ---- gradc.nn: numerically stable activations (helpers copied into generated code)
+    Primitive("sigmoid", 1), Primitive("softplus", 1), Primitive("log_sigmoid", 1),
+    Primitive("relu", 1, kink="relu: the gradient at 0 is taken as 0"),
+    Primitive("logsumexp", 1, elementwise=False, keywords=("axis", "keepdims")),
+    Primitive("softmax", 1, elementwise=False, keywords=("axis",)),
+    Primitive("log_softmax", 1, elementwise=False, keywords=("axis",)),
     # ---- comparisons: zero gradient
     Primitive("less", 2, "less", operator="<", differentiable=False),
     Primitive("less_equal", 2, "less_equal", operator="<=", differentiable=False),
@@ -131,10 +137,14 @@ IMPLIED_FILL = {"zeros_like": 0.0, "ones_like": 1.0}
 # reading them back as primitives keeps generated code inside the accepted language.
 # helper -> the helpers its body calls (copied into generated modules along with it)
 HELPER_NEEDS = {"_matmul_adjoint_a": ("_as_matrices", "_unbroadcast"),
-                "_matmul_adjoint_b": ("_as_matrices", "_unbroadcast")}
+                "_matmul_adjoint_b": ("_as_matrices", "_unbroadcast"),
+                "_log_softmax": ("_logsumexp",)}
+NN_NAMES = {name: name for name in ("sigmoid", "softplus", "log_sigmoid", "relu",
+                                     "logsumexp", "softmax", "log_softmax")}
 HELPERS = {"unbroadcast": "_unbroadcast", "broadcast_like": "_broadcast_like",
            "reshape_like": "_reshape_like", "matmul_adjoint_a": "_matmul_adjoint_a",
-           "matmul_adjoint_b": "_matmul_adjoint_b"}
+           "matmul_adjoint_b": "_matmul_adjoint_b",
+           **{name: f"_{name}" for name in NN_NAMES}}
 NUMPY_CONSTANTS = {"pi": math.pi, "e": math.e}
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau}
 

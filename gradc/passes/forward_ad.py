@@ -83,8 +83,25 @@ def _extremum_tangent(ops, tangent, x, out, axis=None, keepdims=False):
     return ops.sum(ops.mul(weights, tangent), axis=axis, keepdims=keepdims)
 
 
+def _logsumexp_tangent(ops, tangent, x, out, axis=None, keepdims=False):
+    shifted = out if axis is None or keepdims else ops.expand_dims(out, axis=axis)
+    weights = ops.exp(ops.sub(x, shifted))  # softmax along axis
+    return ops.sum(ops.mul(weights, tangent), axis=axis, keepdims=keepdims)
+
+
+def _softmax_tangent(ops, tangent, x, out, axis=-1):
+    mean = ops.sum(ops.mul(out, tangent), axis=axis, keepdims=True)
+    return ops.mul(out, ops.sub(tangent, mean))
+
+
+def _log_softmax_tangent(ops, tangent, x, out, axis=-1):
+    return ops.sub(tangent, ops.sum(ops.mul(ops.exp(out), tangent), axis=axis, keepdims=True))
+
+
 # Tangent rules of the primitives that are neither elementwise nor multilinear.
-TANGENT_RULES = {"max": _extremum_tangent, "min": _extremum_tangent}
+TANGENT_RULES = {"max": _extremum_tangent, "min": _extremum_tangent,
+                 "logsumexp": _logsumexp_tangent, "softmax": _softmax_tangent,
+                 "log_softmax": _log_softmax_tangent}
 
 
 def _result_tangent(builder, result, tangent, classes):

@@ -97,6 +97,38 @@ def _extremum(ops, g, x, out, axis=None, keepdims=False):
     return (ops.mul(tie_weights(ops, x, out, axis, keepdims), g),)
 
 
+# ---- gradc.nn, in terms of the outputs (no exp of large inputs anywhere)
+
+def _sigmoid(ops, g, x, out):
+    return (ops.mul(ops.mul(g, out), ops.sub(Const(1), out)),)
+
+
+def _softplus(ops, g, x, out):
+    return (ops.mul(g, ops.sigmoid(x)),)
+
+
+def _log_sigmoid(ops, g, x, out):  # d/dx log sigmoid(x) = 1 - sigmoid(x) = 1 - exp(y)
+    return (ops.mul(g, ops.sub(Const(1), ops.exp(out))),)
+
+
+def _relu(ops, g, x, out):
+    return (ops.where(ops.greater(x, Const(0.0)), g, Const(0.0)),)
+
+
+def _logsumexp(ops, g, x, out, axis=None, keepdims=False):
+    if axis is not None and not keepdims:
+        g, out = ops.expand_dims(g, axis=axis), ops.expand_dims(out, axis=axis)
+    return (ops.mul(g, ops.exp(ops.sub(x, out))),)
+
+
+def _softmax(ops, g, x, out, axis=-1):
+    return (ops.mul(out, ops.sub(g, ops.sum(ops.mul(g, out), axis=axis, keepdims=True))),)
+
+
+def _log_softmax(ops, g, x, out, axis=-1):
+    return (ops.sub(g, ops.mul(ops.exp(out), ops.sum(g, axis=axis, keepdims=True))),)
+
+
 def _transpose(ops, g, x, out, axes=None):
     inverse = None if axes is None else tuple(sorted(range(len(axes)), key=axes.__getitem__))
     return (ops.transpose(g, axes=inverse) if inverse else ops.transpose(g),)
@@ -163,7 +195,9 @@ VJP_RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "n
              "sum": _sum, "expand_dims": _expand_dims, "broadcast_like": _broadcast_like,
              "unbroadcast": _unbroadcast, "mean": _mean, "transpose": _transpose,
              "reshape": _reshape, "ravel": _reshape, "reshape_like": _reshape_like,
-             "max": _extremum, "min": _extremum,
+             "max": _extremum, "min": _extremum, "sigmoid": _sigmoid, "softplus": _softplus,
+             "log_sigmoid": _log_sigmoid, "relu": _relu, "logsumexp": _logsumexp,
+             "softmax": _softmax, "log_softmax": _log_softmax,
              "matmul": _matmul, "matmul_adjoint_a": _matmul_adjoint_a,
              "matmul_adjoint_b": _matmul_adjoint_b}
 for _name in sorted(derived_functions()):
