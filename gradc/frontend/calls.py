@@ -120,9 +120,12 @@ class LibraryCalls:
             if owner in self.info.nn_aliases and owner not in self.env:
                 return "nn", func.attr
         if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute)
-                and func.value.attr == "nn" and isinstance(func.value.value, ast.Name)
-                and func.value.value.id in self.info.gradc_aliases):  # gradc.nn.sigmoid
-            return "nn", func.attr
+                and isinstance(func.value.value, ast.Name)):
+            package, owner = func.value.attr, func.value.value.id
+            if package == "nn" and owner in self.info.gradc_aliases:  # gradc.nn.sigmoid
+                return "nn", func.attr
+            if package == "linalg" and owner in self.info.numpy_aliases:  # np.linalg.norm
+                return "numpy", f"linalg.{func.attr}"
         if isinstance(func, ast.Name) and func.id not in self.env:
             if func.id in HELPER_NAMES and func.id in self.info.functions:
                 return "helpers", func.id

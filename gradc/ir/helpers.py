@@ -95,3 +95,20 @@ def _softmax(x, axis=-1):
 def _log_softmax(x, axis=-1):
     """x - logsumexp(x) along axis."""
     return x - _logsumexp(x, axis=axis, keepdims=True)
+
+
+def _product_of_others(x, axis=None):
+    """For each entry, the product of the other entries along axis (None: all entries),
+    from products before and after it: no division, so zeros are fine."""
+    x = np.asarray(x, dtype=float)
+    if axis is None:
+        return np.reshape(_product_of_others(np.ravel(x), 0), np.shape(x))
+    axes = tuple(a % x.ndim for a in np.atleast_1d(axis))
+    rest = [a for a in range(x.ndim) if a not in axes]
+    moved = np.transpose(x, rest + list(axes))
+    flat = np.reshape(moved, moved.shape[:len(rest)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,))
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = np.reshape(before * after, moved.shape)
+    return np.transpose(others, np.argsort(rest + list(axes)))

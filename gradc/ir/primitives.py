@@ -6,6 +6,7 @@ whether a gradient flows through it. Derivative rules, codegen and the interpret
 key on these names; a completeness test checks every row has each of them.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -89,6 +90,12 @@ _ROWS = [
     # ---- reductions and shapes
     Primitive("sum", 1, "sum", elementwise=False, linear_in=(0,), keywords=("axis", "keepdims")),
     Primitive("mean", 1, "mean", elementwise=False, linear_in=(0,), keywords=("axis", "keepdims")),
+    Primitive("var", 1, "var", elementwise=False, keywords=("axis", "keepdims")),
+    Primitive("std", 1, "std", elementwise=False, keywords=("axis", "keepdims"),
+              kink="std: the derivative where all entries are equal is nan"),
+    Primitive("prod", 1, "prod", elementwise=False, keywords=("axis", "keepdims")),
+    Primitive("norm", 1, "linalg.norm", elementwise=False,
+              kink="norm: the derivative at 0 is nan"),
     Primitive("max", 1, "max", elementwise=False, keywords=("axis", "keepdims"),
               kink="max: tied entries split the gradient evenly"),
     Primitive("min", 1, "min", elementwise=False, keywords=("axis", "keepdims"),
@@ -108,6 +115,7 @@ _ROWS = [
     Primitive("expand_dims", 1, "expand_dims", elementwise=False, linear_in=(0,),
               keywords=("axis",)),
     Primitive("reshape_like", 2, None, elementwise=False, linear_in=(0,)),
+    Primitive("product_of_others", 1, None, elementwise=False, keywords=("axis",)),
     # the two adjoints of a @ b (g: the output's adjoint), for any operand ndim
     Primitive("matmul_adjoint_a", 3, None, elementwise=False, linear_in=(0, 2)),
     Primitive("matmul_adjoint_b", 3, None, elementwise=False, linear_in=(0, 1)),
@@ -144,6 +152,7 @@ NN_NAMES = {name: name for name in ("sigmoid", "softplus", "log_sigmoid", "relu"
 HELPERS = {"unbroadcast": "_unbroadcast", "broadcast_like": "_broadcast_like",
            "reshape_like": "_reshape_like", "matmul_adjoint_a": "_matmul_adjoint_a",
            "matmul_adjoint_b": "_matmul_adjoint_b",
+           "product_of_others": "_product_of_others",
            **{name: f"_{name}" for name in NN_NAMES}}
 NUMPY_CONSTANTS = {"pi": math.pi, "e": math.e}
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau}
@@ -172,7 +181,7 @@ def implementation(name, params=()):
     prim = PRIMITIVES[name]
     if lib == "math" and prim.math:
         return getattr(math, prim.math)
-    return getattr(np, prim.numpy)
+    return functools.reduce(getattr, prim.numpy.split("."), np)  # np.linalg.norm too
 
 
 def keyword_arguments(op, params) -> dict:

@@ -17,10 +17,11 @@ rule with the tangent in place of the cotangent: one rule table serves both mode
 
 from dataclasses import replace
 
+from ..errors import GradcError
 from ..ir.core import Builder, Const, Function, Loc, Param, Var
 from ..ir.primitives import PRIMITIVES, keyword_arguments
 from .shapes import shape_classes
-from .vjp_rules import Ops, tie_weights, vjp
+from .vjp_rules import Ops, centered_and_count, tie_weights, vjp
 
 
 def forward(fn: Function, wrt: tuple[int, ...] | None = None) -> Function:
@@ -74,7 +75,8 @@ def jvp_contribution(ops, instr, index, tangent):
         keywords = keyword_arguments(instr.op, instr.params)
         return TANGENT_RULES[instr.op](ops, tangent, *instr.args, instr.out, **keywords)
     if not prim.elementwise:
-        raise NotImplementedError(f"no tangent rule for {instr.op}")
+        raise GradcError(f"{instr.op} has no forward-mode rule yet (for Hessians through "
+                         "np.prod, differentiate np.exp(np.sum(np.log(x))) for positive x)")
     return vjp(ops, instr, tangent)[index]
 
 def _extremum_tangent(ops, tangent, x, out, axis=None, keepdims=False):
@@ -98,10 +100,31 @@ def _log_softmax_tangent(ops, tangent, x, out, axis=-1):
     return ops.sub(tangent, ops.sum(ops.mul(ops.exp(out), tangent), axis=axis, keepdims=True))
 
 
+def _var_tangent(ops, tangent, x, out, axis=None, keepdims=False):
+    centered, _ = centered_and_count(ops, x, out, axis)
+    return ops.mean(ops.mul(ops.mul(Const(2), centered), tangent), axis=axis,
+                    keepdims=keepdims)
+
+
+def _std_tangent(ops, tangent, x, out, axis=None, keepdims=False):
+    return ops.div(_var_tangent(ops, tangent, x, out, axis, keepdims), ops.mul(Const(2), out))
+
+
+def _prod_tangent(ops, tangent, x, out, axis=None, keepdims=False):
+    others = ops.product_of_others(x, axis=axis) if axis is not None else \
+        ops.product_of_others(x)
+    return ops.sum(ops.mul(others, tangent), axis=axis, keepdims=keepdims)
+
+
+def _norm_tangent(ops, tangent, x, out):
+    return ops.div(ops.sum(ops.mul(x, tangent)), out)
+
+
 # Tangent rules of the primitives that are neither elementwise nor multilinear.
 TANGENT_RULES = {"max": _extremum_tangent, "min": _extremum_tangent,
                  "logsumexp": _logsumexp_tangent, "softmax": _softmax_tangent,
-                 "log_softmax": _log_softmax_tangent}
+                 "log_softmax": _log_softmax_tangent, "var": _var_tangent,
+                 "std": _std_tangent, "prod": _prod_tangent, "norm": _norm_tangent}
 
 
 def _result_tangent(builder, result, tangent, classes):

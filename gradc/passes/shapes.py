@@ -36,7 +36,10 @@ def _reshaped(instr, operand):
     """Reductions and size-1 axes: exact on concrete shapes, a token for the operation
     on its operand's class otherwise (so the same reduction of the same input agrees)."""
     keywords = keyword_arguments(instr.op, instr.params)
-    reduction = instr.op in ("sum", "mean", "max", "min", "logsumexp")
+    reduction = instr.op in ("sum", "mean", "max", "min", "logsumexp", "var", "std", "prod",
+                             "norm")
+    if instr.op == "product_of_others":
+        return operand
     if instr.op in ("softmax", "log_softmax"):
         return operand
     if reduction and keywords.get("axis") is None and not keywords.get("keepdims"):

@@ -144,7 +144,8 @@ def _neg(instr, x, defs):
 
 
 def _spreading(instr, g, like, defs):
-    """In adjoint code a constant stands for itself broadcast to any shape."""
+    """A constant adjoint belongs to a scalar value (the seed of a scalar output, folded
+    with other constants), and stays itself when given size-1 axes or summed back."""
     return g if isinstance(g, Const) and _in_adjoint(instr) else None
 
 
@@ -159,7 +160,9 @@ def _in_adjoint(instr):
 
 
 _RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "neg": _neg,
-          "unbroadcast": _spreading, "broadcast_like": _spreading, "reshape_like": _spreading,
+          # not broadcast_like/reshape_like: a constant spread over an array must stay an
+          # array, or a later unbroadcast would not know how many copies to sum
+          "unbroadcast": _spreading,
           "expand_dims": lambda instr, g, defs: _spreading(instr, g, None, defs),
           "transpose": lambda instr, g, defs: _spreading(instr, g, None, defs),
           "sum": _reducing}

@@ -129,6 +129,41 @@ def _log_softmax(ops, g, x, out, axis=-1):
     return (ops.sub(g, ops.mul(ops.exp(out), ops.sum(g, axis=axis, keepdims=True))),)
 
 
+def spread_back(ops, g, axis, keepdims):
+    """g with the reduced axes put back as size 1, ready to broadcast against x."""
+    if axis is not None and not keepdims and not isinstance(g, Const):
+        return ops.expand_dims(g, axis=axis)
+    return g
+
+
+def centered_and_count(ops, x, out, axis):
+    """x minus its mean along axis, and how many entries each output averages."""
+    centered = ops.sub(x, ops.mean(x, axis=axis, keepdims=True))
+    return centered, ops.div(ops.size(x), ops.size(out))
+
+
+def _var(ops, g, x, out, axis=None, keepdims=False):
+    centered, count = centered_and_count(ops, x, out, axis)
+    scale = ops.div(ops.mul(Const(2), spread_back(ops, g, axis, keepdims)), count)
+    return (ops.mul(scale, centered),)
+
+
+def _std(ops, g, x, out, axis=None, keepdims=False):
+    centered, count = centered_and_count(ops, x, out, axis)
+    spread = ops.mul(count, spread_back(ops, out, axis, keepdims))
+    return (ops.mul(ops.div(spread_back(ops, g, axis, keepdims), spread), centered),)
+
+
+def _prod(ops, g, x, out, axis=None, keepdims=False):
+    others = ops.product_of_others(x, axis=axis) if axis is not None else \
+        ops.product_of_others(x)
+    return (ops.mul(spread_back(ops, g, axis, keepdims), others),)
+
+
+def _norm(ops, g, x, out):
+    return (ops.mul(ops.div(g, out), x),)
+
+
 def _transpose(ops, g, x, out, axes=None):
     inverse = None if axes is None else tuple(sorted(range(len(axes)), key=axes.__getitem__))
     return (ops.transpose(g, axes=inverse) if inverse else ops.transpose(g),)
@@ -195,7 +230,8 @@ VJP_RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "n
              "sum": _sum, "expand_dims": _expand_dims, "broadcast_like": _broadcast_like,
              "unbroadcast": _unbroadcast, "mean": _mean, "transpose": _transpose,
              "reshape": _reshape, "ravel": _reshape, "reshape_like": _reshape_like,
-             "max": _extremum, "min": _extremum, "sigmoid": _sigmoid, "softplus": _softplus,
+             "max": _extremum, "min": _extremum, "var": _var, "std": _std, "prod": _prod,
+             "norm": _norm, "sigmoid": _sigmoid, "softplus": _softplus,
              "log_sigmoid": _log_sigmoid, "relu": _relu, "logsumexp": _logsumexp,
              "softmax": _softmax, "log_softmax": _log_softmax,
              "matmul": _matmul, "matmul_adjoint_a": _matmul_adjoint_a,
