@@ -88,36 +88,36 @@ def value_and_grad_loss(alpha1, alpha2, alpha3, x, y):
     t7 = np.transpose(alpha3)
     t8 = t7 @ z2
     # return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 22)
-    t8 = -t8
-    t8 = np.exp(t8)
-    t9 = 1.0 + t8
-    yhat = 1.0 / t9
+    t9 = -t8
+    t9 = np.exp(t9)
+    t10 = 1.0 + t9
+    yhat = 1.0 / t10
     # return -(y * np.log(yhat) + (1.0 - y) * np.log(1.0 - yhat))
-    t10 = np.log(yhat)
-    t11 = y * t10
-    t12 = 1.0 - y
-    t13 = 1.0 - yhat
-    t14 = np.log(t13)
-    t15 = t12 * t14
-    t11 = t11 + t15
-    t11 = -t11
+    t11 = np.log(yhat)
+    t12 = y * t11
+    t13 = 1.0 - y
+    t14 = 1.0 - yhat
+    t15 = np.log(t14)
+    t16 = t13 * t15
+    t12 = t12 + t16
+    t12 = -t12
     # grad of: return -(y * np.log(yhat) + (1.0 - y) * np.log(1.0 - yhat))
-    t15 = -t14
-    t16 = -t12
-    t12 = _unbroadcast(t15, t12)
-    t14 = _unbroadcast(t16, t14)
-    t13 = t14 / t13
-    t14 = -t10
-    t15 = -y
-    t14 = _unbroadcast(t14, y)
-    y_bar = t14 - t12
-    t10 = _unbroadcast(t15, t10)
-    t10 = t10 / yhat
-    yhat_bar = t10 - t13
+    t15 = -t15
+    t13 = -t13
+    t15 = _unbroadcast(t15, y)
+    t13 = _unbroadcast(t13, t8)
+    t13 = t13 / t14
+    t11 = -t11
+    t14 = -y
+    t11 = _unbroadcast(t11, y)
+    y_bar = t11 - t15
+    t8 = _unbroadcast(t14, t8)
+    t8 = t8 / yhat
+    yhat_bar = t8 - t13
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 22)
-    t9 = yhat_bar / t9
-    t9 = t9 * yhat
-    t8 = t9 * t8
+    t8 = yhat_bar / t10
+    t8 = t8 * yhat
+    t8 = t8 * t9
     # grad of: yhat = sigmoid(alpha3.T @ z2)
     t9 = _matmul_adjoint_a(t8, t7, z2)
     z2_bar = _matmul_adjoint_b(t8, t7, z2)
@@ -138,7 +138,7 @@ def value_and_grad_loss(alpha1, alpha2, alpha3, x, y):
     t3 = _matmul_adjoint_a(t2, t1, x)
     x_bar = _matmul_adjoint_b(t2, t1, x)
     alpha1_bar = np.transpose(t3)
-    return t11, (alpha1_bar, alpha2_bar, alpha3_bar, x_bar, y_bar)
+    return t12, (alpha1_bar, alpha2_bar, alpha3_bar, x_bar, y_bar)
 
 
 def grad_loss(alpha1, alpha2, alpha3, x, y):
@@ -163,32 +163,32 @@ def grad_loss(alpha1, alpha2, alpha3, x, y):
     t7 = np.transpose(alpha3)
     t8 = t7 @ z2
     # return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 22)
-    t8 = -t8
-    t8 = np.exp(t8)
-    t9 = 1.0 + t8
-    yhat = 1.0 / t9
+    t9 = -t8
+    t9 = np.exp(t9)
+    t10 = 1.0 + t9
+    yhat = 1.0 / t10
     # return -(y * np.log(yhat) + (1.0 - y) * np.log(1.0 - yhat))
-    t10 = np.log(yhat)
-    t11 = 1.0 - y
-    t12 = 1.0 - yhat
-    t13 = np.log(t12)
+    t11 = np.log(yhat)
+    t12 = 1.0 - y
+    t13 = 1.0 - yhat
+    t14 = np.log(t13)
     # grad of: return -(y * np.log(yhat) + (1.0 - y) * np.log(1.0 - yhat))
-    t14 = -t13
-    t15 = -t11
-    t11 = _unbroadcast(t14, t11)
-    t13 = _unbroadcast(t15, t13)
-    t12 = t13 / t12
-    t13 = -t10
-    t14 = -y
-    t13 = _unbroadcast(t13, y)
-    y_bar = t13 - t11
-    t10 = _unbroadcast(t14, t10)
-    t10 = t10 / yhat
-    yhat_bar = t10 - t12
+    t14 = -t14
+    t12 = -t12
+    t14 = _unbroadcast(t14, y)
+    t12 = _unbroadcast(t12, t8)
+    t12 = t12 / t13
+    t11 = -t11
+    t13 = -y
+    t11 = _unbroadcast(t11, y)
+    y_bar = t11 - t14
+    t8 = _unbroadcast(t13, t8)
+    t8 = t8 / yhat
+    yhat_bar = t8 - t12
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 22)
-    t9 = yhat_bar / t9
-    t9 = t9 * yhat
-    t8 = t9 * t8
+    t8 = yhat_bar / t10
+    t8 = t8 * yhat
+    t8 = t8 * t9
     # grad of: yhat = sigmoid(alpha3.T @ z2)
     t9 = _matmul_adjoint_a(t8, t7, z2)
     z2_bar = _matmul_adjoint_b(t8, t7, z2)

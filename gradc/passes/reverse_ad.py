@@ -58,7 +58,30 @@ def reverse(fn: Function, wrt: tuple[int, ...], cotangents=False) -> Function:
                 contribution = ops.unbroadcast(contribution, arg)
             _accumulate(builder, adjoints, arg, contribution, loc, start)
     grads = [adjoints.get(var, Const(0.0)) for var in wrt_vars]
-    return fn.with_body(builder.body, [*fn.results, *grads])
+    body = _earliest_shape_witnesses(builder.body, len(fn.body), shapes, fn.params)
+    return fn.with_body(body, [*fn.results, *grads])
+
+
+# arguments read only for their shape
+_SHAPE_ONLY = {"unbroadcast": 1, "broadcast_like": 1, "reshape_like": 1, "size": 0}
+
+
+def _earliest_shape_witnesses(body, primal_count, shapes, params):
+    """Shape-only arguments point to the first value known to have that shape, so a
+    value needed for nothing else (the loss under a mean, say) can be left uncomputed."""
+    first = {}
+    for var in [p.var for p in params] + [i.out for i in body[:primal_count]]:
+        first.setdefault(shapes.get(var), var)
+    rewritten = list(body[:primal_count])
+    for instr in body[primal_count:]:
+        position = _SHAPE_ONLY.get(instr.op)
+        like = instr.args[position] if position is not None else None
+        if isinstance(like, Var) and like in shapes:
+            args = list(instr.args)
+            args[position] = first[shapes[like]]
+            instr = replace(instr, args=tuple(args))
+        rewritten.append(instr)
+    return rewritten
 
 
 def _accumulate(builder, adjoints, arg, contribution, loc, start):

@@ -77,9 +77,21 @@ def _sum(ops, g, x, out, axis=None, keepdims=False):
     return (ops.broadcast_like(g, x),)
 
 
+def reduced_count(ops, x, axis):
+    """How many entries of x each output of a reduction along axis combines. Read from
+    x alone, so the adjoint needs no reduced value (the gradient may skip computing it)."""
+    if axis is None:
+        return ops.size(x)
+    count = None
+    for a in (axis,) if isinstance(axis, int) else axis:
+        size = ops.size(x, axis=a)
+        count = size if count is None else ops.mul(count, size)
+    return count
+
+
 def _mean(ops, g, x, out, axis=None, keepdims=False):
     (spread,) = _sum(ops, g, x, out, axis, keepdims)
-    return (ops.mul(spread, ops.div(ops.size(out), ops.size(x))),)  # / entries averaged
+    return (ops.div(spread, reduced_count(ops, x, axis)),)
 
 
 def tie_weights(ops, x, out, axis=None, keepdims=False):
@@ -139,7 +151,7 @@ def spread_back(ops, g, axis, keepdims):
 def centered_and_count(ops, x, out, axis):
     """x minus its mean along axis, and how many entries each output averages."""
     centered = ops.sub(x, ops.mean(x, axis=axis, keepdims=True))
-    return centered, ops.div(ops.size(x), ops.size(out))
+    return centered, reduced_count(ops, x, axis)
 
 
 def _var(ops, g, x, out, axis=None, keepdims=False):
