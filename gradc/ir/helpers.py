@@ -45,12 +45,20 @@ def _as_matrices(g, a, b):
 
 def _matmul_adjoint_a(g, a, b):
     """The adjoint of a in a @ b: g @ b.T, summed over broadcast batch axes."""
+    if np.ndim(a) == 2 and np.ndim(b) == 2:  # the common case, directly
+        return g @ b.T
+    if np.ndim(a) == 2 and np.ndim(b) == 1:
+        return np.outer(g, b)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2), np.shape(a))
 
 
 def _matmul_adjoint_b(g, a, b):
     """The adjoint of b in a @ b: a.T @ g, summed over broadcast batch axes."""
+    if np.ndim(a) == 2 and np.ndim(b) <= 2:  # the common cases, directly
+        return a.T @ g
+    if np.ndim(a) == 1 and np.ndim(b) == 2:
+        return np.outer(a, g)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))
 
