@@ -51,3 +51,11 @@ def test_generated_modules_import_only_numpy_and_math():
         imports = [line for line in path.read_text().splitlines()
                    if line.startswith(("import ", "from "))]
         assert set(imports) <= {"import numpy as np", "import math"}, path
+
+
+def test_readme_tour_shows_the_current_generated_code():
+    readme = (ROOT / "README.md").read_text()
+    golden = (ROOT / "generated" / "backprop_ex1_grad.py").read_text()
+    shown = golden[golden.index("def value_and_grad_f"):golden.index("\n\n\ndef grad_f")]
+    assert f"```python\n{shown.rstrip()}\n```" in readme, \
+        "update the README's tour with generated/backprop_ex1_grad.py's value_and_grad_f"
