@@ -124,20 +124,41 @@ def _compiled_module(source, filename, name, options: dict):
 def _input_checker(f, name, wrt):
     """A check that the differentiated arguments are real-valued (not int or bool)."""
     parameters = list(inspect.signature(f).parameters.values())
-    items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
-    chosen = [parameters[w] if isinstance(w, int) else next(
-        p for p in parameters if p.name == w) for w in items]
-    positions = [(parameters.index(p), p.name, p.default) for p in chosen]
+    positions = [(i, parameters[i].name, parameters[i].default)
+                 for i in wrt_indices(f, wrt)[0]]
 
     def check(args, kwargs):
         for index, param, default in positions:
             value = args[index] if index < len(args) else kwargs.get(param, default)
-            if not isinstance(value, float) and _is_integer(value):
-                raise NonDifferentiableError(
-                    f"grad of {name} with respect to {param!r} requires a real-valued "
-                    f"input, got {type(value).__name__} {value!r:.40}; pass a float "
-                    "(e.g. 2.0) or cast with .astype(float)")
+            require_real(f, index, value)
     return check
+
+
+def wrt_indices(f, wrt) -> tuple[tuple[int, ...], bool]:
+    """``wrt`` (an index, a name, or a tuple of them) as parameter indices of ``f``, and
+    whether a tuple was asked for."""
+    names = list(inspect.signature(f).parameters)
+    as_tuple = isinstance(wrt, (tuple, list))
+    indices = []
+    for item in wrt if as_tuple else (wrt,):
+        if isinstance(item, str) and item in names:
+            indices.append(names.index(item))
+        elif type(item) is int and -len(names) <= item < len(names):
+            indices.append(item % len(names))
+        else:
+            raise ArgumentError(f"wrt={item!r} names no argument of {f.__name__} "
+                                f"(arguments: {', '.join(names)})")
+    return tuple(indices), as_tuple
+
+
+def require_real(f, index, value):
+    """Differentiating needs a real-valued input: refuse int and bool (arrays too)."""
+    if not isinstance(value, float) and _is_integer(value):
+        name = list(inspect.signature(f).parameters)[index]
+        raise NonDifferentiableError(
+            f"differentiating {f.__name__} with respect to {name!r} requires a real-valued "
+            f"input, got {type(value).__name__} {value!r:.40}; pass a float (e.g. 2.0) or "
+            "cast with .astype(float)")
 
 
 def _is_integer(value) -> bool:

@@ -11,8 +11,8 @@ import inspect
 
 import numpy as np
 
-from .api import _is_integer, _module_for, plain_function
-from .errors import ArgumentError, NonDifferentiableError
+from .api import _module_for, plain_function, require_real, wrt_indices
+from .errors import ArgumentError
 
 
 def jvp(f, primals, tangents, *, optimize=True):
@@ -79,11 +79,12 @@ def jacobian(f, wrt=0, mode="auto", *, optimize=True):
     if mode not in ("auto", "fwd", "rev"):
         raise ArgumentError(f"mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
     primal = plain_function(f)
-    indices, as_tuple = _wrt(primal, wrt)
+    indices, as_tuple = wrt_indices(primal, wrt)
 
     def jacobian_of_f(*args):
         args = _complete(primal, args)
-        _check_real(primal, args, indices)
+        for index in indices:
+            require_real(primal, index, args[index])
         value = primal(*args)
         if isinstance(value, tuple):
             raise ArgumentError(f"jacobian needs {primal.__name__} to return one array, not "
@@ -111,12 +112,13 @@ def hvp(f, wrt=0, *, optimize=True):
         ``wrt`` argument (a tuple of vectors for a tuple ``wrt``, and a tuple back).
     """
     primal = plain_function(f)
-    indices, as_tuple = _wrt(primal, wrt)
+    indices, as_tuple = wrt_indices(primal, wrt)
     generated = _generated(primal, "hvp", _only(indices, optimize, "hvp"))
 
     def hvp_of_f(*args, v):
         args = _complete(primal, args)
-        _check_real(primal, args, indices)
+        for index in indices:
+            require_real(primal, index, args[index])
         vectors = v if as_tuple else (v,)
         if not isinstance(vectors, tuple) or len(vectors) != len(indices):
             raise ArgumentError(f"v must hold one vector per differentiated argument "
@@ -136,7 +138,7 @@ def hessian(f, wrt=0, *, optimize=True):
         ``wrt``, nested tuples of blocks ``H[i][j]``, as JAX does).
     """
     primal = plain_function(f)
-    indices, as_tuple = _wrt(primal, wrt)
+    indices, as_tuple = wrt_indices(primal, wrt)
     product = hvp(primal, tuple(indices), optimize=optimize)
 
     def hessian_of_f(*args):
@@ -218,27 +220,6 @@ def _complete(primal, args):
     return args
 
 
-def _wrt(primal, wrt):
-    names = list(inspect.signature(primal).parameters)
-    as_tuple = isinstance(wrt, (tuple, list))
-    indices = []
-    for item in wrt if as_tuple else (wrt,):
-        if isinstance(item, str) and item in names:
-            indices.append(names.index(item))
-        elif type(item) is int and -len(names) <= item < len(names):
-            indices.append(item % len(names))
-        else:
-            raise ArgumentError(f"wrt={item!r} names no argument of {primal.__name__} "
-                                f"(arguments: {', '.join(names)})")
-    return tuple(indices), as_tuple
-
-
-def _check_real(primal, args, indices):
-    for index in indices:
-        if not isinstance(args[index], float) and _is_integer(args[index]):
-            raise NonDifferentiableError(
-                f"differentiating {primal.__name__} with respect to argument {index} "
-                f"requires a real-valued input, got {args[index]!r:.40}")
 
 
 def _shaped_like(value, like):

@@ -126,10 +126,6 @@ def _wrt_index(names, fname, item) -> int:
     return item % len(names)
 
 
-def load(source: str, filename: str) -> ModuleInfo:
-    return parse_module(source, filename)
-
-
 def compile_source(source: str, filename: str, functions=None, wrt=None,
                    options=Options(), trace=None, command="") -> str:
     """Generated module text. Reverse mode: ``value_and_grad_<name>`` and ``grad_<name>``
@@ -155,7 +151,7 @@ def _collector_paused():
 def _compile(source, filename, functions, wrt, options, trace, command):
     if options.mode == "hvp":
         return _compile_hvp(source, filename, functions, wrt, options, trace, command)
-    info = load(source, filename)
+    info = parse_module(source, filename)
     if functions:
         names = list(functions)
     else:
@@ -188,8 +184,8 @@ def _compile_hvp(source, filename, functions, wrt, options, trace, command):
     generated. This works because generated code stays inside the accepted language."""
     reverse_options = replace(options, mode="reverse")
     gradients = _compile(source, filename, functions, wrt, reverse_options, None, "")
-    primal_info = load(source, filename)
-    info = load(gradients, filename)
+    primal_info = parse_module(source, filename)
+    info = parse_module(gradients, filename)
     names = [n.removeprefix("grad_") for n in info.functions if n.startswith("grad_")]
     generated = []
     for name in names:  # tangents only along the differentiated arguments
