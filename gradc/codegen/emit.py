@@ -13,7 +13,7 @@ Comments cannot live in a Python AST, so each comment is a placeholder statement
 import ast
 
 from ..ir.core import Const, Function, Instr, Var
-from ..ir.primitives import HELPERS, PRIMITIVES, static_arguments
+from ..ir.primitives import HELPERS, PRIMITIVES, call_arguments
 from .names import assign_names
 
 _OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow,
@@ -90,19 +90,22 @@ class FunctionEmitter:
             return ast.Compare(args[0], [_COMPARISONS[instr.op]()], [args[1]])
         if instr.op == "neg" and instr.param("form") != "call":
             return ast.UnaryOp(ast.USub(), args[0])
-        if instr.op in HELPERS:
-            keywords = [ast.keyword(arg=key, value=_literal(value))
-                        for key, value in static_arguments(instr.op, instr.params)[1].items()]
-            return _call(ast.Name(HELPERS[instr.op]), args, keywords)
+        if instr.op == "getitem":
+            return ast.Subscript(args[0], _index(instr.param("index"), args[1:]))
+        if instr.op == "scatter_like":  # the index as NumPy's index expression, np.s_[...]
+            index = ast.Subscript(_attribute("np", "s_"), _index(instr.param("index"), args[2:]))
+            return _call(ast.Name(HELPERS[instr.op]), [*args[:2], index])
         if instr.op == "full_like" and instr.args[1] == Const(0.0):
             return _call(_attribute("np", "zeros_like"), args[:1])
         prim = PRIMITIVES[instr.op]
         if instr.param("lib") == "math":
             return _call(_attribute("math", prim.math), args)
-        positional, keywords = static_arguments(instr.op, instr.params)
-        args += [_literal(value) for value in positional]
-        keywords = [ast.keyword(arg=key, value=_literal(value)) for key, value in keywords.items()]
-        return _call(_attribute("np", prim.numpy), args, keywords)
+        sequence = ast.Tuple if instr.op in ("zeros", "ones") else ast.List  # a shape: a tuple
+        positional, keywords = call_arguments(instr.op, instr.params, args, _literal, sequence)
+        keywords = [ast.keyword(arg=key, value=value) for key, value in keywords.items()]
+        func = ast.Name(HELPERS[instr.op]) if instr.op in HELPERS else \
+            _attribute("np", prim.numpy)
+        return _call(func, positional, keywords)
 
     def atom(self, atom) -> ast.expr:
         if isinstance(atom, Var):
@@ -131,6 +134,26 @@ def _attribute(owner, attr):
 
 def _call(func, args, keywords=()):
     return ast.Call(func=func, args=list(args), keywords=list(keywords))
+
+
+def _index(pattern, dynamic):
+    """The subscript for an index pattern (ir/indexing.py): x[1:, None, i]."""
+    parts = [_index_part(entry, dynamic) for entry in pattern]
+    return parts[0] if len(parts) == 1 else ast.Tuple(parts)
+
+
+def _index_part(entry, dynamic):
+    if entry == "...":
+        return ast.Constant(Ellipsis)
+    if isinstance(entry, tuple) and entry[0] == "arg":
+        return dynamic[entry[1]]
+    if isinstance(entry, tuple) and entry[0] == "slice":
+        lower, upper, step = (None if part is None else _index_part(part, dynamic)
+                              for part in entry[1:])
+        return ast.Slice(lower, upper, step)
+    if isinstance(entry, tuple) and entry[0] == "list":
+        return ast.List([_literal(i) for i in entry[1]])
+    return _literal(entry)  # an int or None
 
 
 def _literal(value):

@@ -18,6 +18,7 @@ from ..ir.primitives import (
     NUMPY_NAMES,
     PRIMITIVES,
 )
+from .arrays import CONSTRUCTORS, JOINS, ArrayExpressions
 from .unsupported import expression_hint
 
 # helpers that generated modules define, read back as the primitives they compute
@@ -29,7 +30,12 @@ _LOSSES = ("mse", "binary_cross_entropy_with_logits", "softmax_cross_entropy")
 _NN = {**NN_NAMES, "tanh": "tanh", **{loss: loss for loss in _LOSSES}}
 
 
-class LibraryCalls:
+def _as_tuples(value):
+    """Lists in a static argument as tuples (hashable, as IR parameters must be)."""
+    return tuple(map(_as_tuples, value)) if isinstance(value, list | tuple) else value
+
+
+class LibraryCalls(ArrayExpressions):
     """Mixin of the function lowering: needs ``info``, ``env``, ``_single`` and ``_emit``."""
 
     def _loss(self, node, loss):
@@ -52,6 +58,9 @@ class LibraryCalls:
         lib, spelled, prim = self._resolve_primitive(node.func)
         if prim in _LOSSES:
             return self._loss(node, prim)
+        special = self._array_call(node, prim, spelled)
+        if special is not None:
+            return special
         arity = PRIMITIVES[prim].arity
         params = self._static_arguments(node, prim, node.args[arity:])
         args = [self._single(a) for a in node.args[:arity]]
@@ -66,6 +75,16 @@ class LibraryCalls:
                                         f"argument{'s' * (arity > 1)} here, got {len(args)}")
         call = PRIMITIVES[prim].operator is not None and lib != "builtins"
         return self._emit(prim, *args, lib=lib, call=call, params=params)
+
+    def _array_call(self, node, prim, spelled):
+        """Calls whose arguments are sequences, subscripts or sizes (frontend/arrays.py)."""
+        if prim in JOINS or prim == "part_of":
+            return self._join(node, prim, leading=int(prim == "part_of"))
+        if prim in CONSTRUCTORS:
+            return self._constructor(node, prim, spelled)
+        special = {"array": self._array, "einsum": self._einsum,
+                   "scatter_like": self._scatter_like}.get(prim)
+        return special(node) if special else None
 
     def _static_arguments(self, node, prim, extra_positional):
         """Keyword parameters such as axis= and keepdims=: constants known when compiling."""
@@ -91,7 +110,7 @@ class LibraryCalls:
         except ValueError:
             raise self.info.error(node, "this argument must be a constant (an int, a tuple "
                                         "of ints, None, True or False)") from None
-        return tuple(value) if isinstance(value, list) else value
+        return _as_tuples(value)
 
     def _resolve_primitive(self, func):
         """(lib, name as spelled, primitive) for the callee expression, or a located error."""

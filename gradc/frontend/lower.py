@@ -200,6 +200,8 @@ class _FunctionLowering(LibraryCalls):
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
             return self._emit(_COMPARE[type(node.ops[0])], self._single(node.left),
                               self._single(node.comparators[0]))
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node)
         if isinstance(node, ast.Attribute):
             value = library_constant(node, self.info)
             if value is not None:

@@ -2,6 +2,7 @@
 
     x.sum(axis=0)    ->  np.sum(x, axis=0)          x.T         ->  np.transpose(x)
     x.reshape(3, 4)  ->  np.reshape(x, (3, 4))      x.shape[0]  ->  np.size(x, axis=0)
+    x.dot(y)         ->  np.dot(x, y)               x.flatten() ->  np.ravel(x)
     len(x)           ->  np.size(x, axis=0)         x.size      ->  np.size(x)
 
 Rewritten once per module on the syntax tree (locations kept), so the lowering knows
@@ -10,7 +11,10 @@ only the function spellings.
 
 import ast
 
-METHODS = {"sum", "mean", "reshape", "ravel", "transpose"}
+# method -> the NumPy function it stands for
+METHODS = {name: name for name in ("sum", "mean", "max", "min", "prod", "var", "std", "dot",
+                                   "reshape", "ravel", "transpose", "squeeze")}
+METHODS["flatten"] = "ravel"  # a copy rather than a view: the same value here
 NUMPY = "__gradc_numpy__"  # the numpy alias the rewritten calls use
 
 
@@ -37,7 +41,8 @@ class _ArrayMethods(ast.NodeTransformer):
             args = node.args
             if method.attr in ("reshape", "transpose") and len(args) > 1:
                 args = [ast.copy_location(ast.Tuple(args, ast.Load()), args[0])]
-            call = ast.Call(_numpy(method.attr, method), [method.value, *args], node.keywords)
+            call = ast.Call(_numpy(METHODS[method.attr], method), [method.value, *args],
+                            node.keywords)
             return ast.copy_location(call, node)
         return node
 

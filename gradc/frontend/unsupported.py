@@ -55,8 +55,6 @@ def expression_hint(node) -> tuple[str, str | None]:
             "use int or float numbers"
     if isinstance(node, ast.Attribute):
         return _attribute_hint(node)
-    if isinstance(node, ast.Subscript):
-        return "indexing is not supported yet", "arrays beyond elementwise arrive later"
     if isinstance(node, ast.Compare):
         return "chained comparisons and 'is'/'in' are not supported", \
             "compare two values at a time, e.g. (a < b) * (b < c)"
@@ -74,8 +72,9 @@ def expression_hint(node) -> tuple[str, str | None]:
 
 
 def _attribute_hint(node: ast.Attribute):
-    if node.attr == "dot":
-        return f"{ast.unparse(node)}(...) is not supported", "use x @ y or np.matmul(x, y)"
+    if node.attr in ("astype", "copy", "item", "tolist"):
+        return f"{ast.unparse(node)}(...) is not supported", \
+            "arrays are float values here: drop the conversion"
     return f"attribute '{ast.unparse(node)}' is not supported", \
         "gradc reads numbers, parameters and NumPy/math functions and constants"
 

@@ -120,3 +120,87 @@ def _product_of_others(x, axis=None):
     after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     others = np.reshape(before * after, moved.shape)
     return np.transpose(others, np.argsort(rest + list(axes)))
+
+
+# ---- contractions: np.dot, np.inner and np.tensordot as np.tensordot(a, b, (A, B))
+
+def _contracted_axes(a, b, axes):
+    """The axes (of a, of b) summed over: axes is "dot", "inner" or tensordot's axes."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if axes in ("dot", "inner") and (na == 0 or nb == 0):
+        return [], []  # a product with a scalar
+    if axes == "dot":
+        return [na - 1], [max(nb - 2, 0)]
+    if axes == "inner":
+        return [na - 1], [nb - 1]
+    if isinstance(axes, int):
+        return list(range(na - axes, na)), list(range(axes))
+    a_axes, b_axes = (np.atleast_1d(side) for side in axes)
+    return [int(i) % na for i in a_axes], [int(i) % nb for i in b_axes]
+
+
+def _tensordot_adjoint_a(g, a, b, axes=2):
+    """The adjoint of a in a contraction of a with b (g: the result's adjoint)."""
+    a_axes, b_axes = _contracted_axes(a, b, axes)
+    a_free = [i for i in range(np.ndim(a)) if i not in a_axes]
+    b_free = [i for i in range(np.ndim(b)) if i not in b_axes]
+    summed = np.tensordot(g, b, (list(range(len(a_free), np.ndim(g))), b_free))
+    return np.transpose(summed, np.argsort(a_free + a_axes))
+
+
+def _tensordot_adjoint_b(g, a, b, axes=2):
+    """The adjoint of b in a contraction of a with b (g: the result's adjoint)."""
+    a_axes, b_axes = _contracted_axes(a, b, axes)
+    a_free = [i for i in range(np.ndim(a)) if i not in a_axes]
+    b_free = [i for i in range(np.ndim(b)) if i not in b_axes]
+    summed = np.tensordot(a, g, (a_free, list(range(len(a_free)))))
+    return np.transpose(summed, np.argsort(b_axes + b_free))
+
+
+def _trace_adjoint(g, like):
+    """The adjoint of np.trace(like): g on the diagonal of like's first two axes."""
+    rows, columns = np.shape(like)[:2]
+    eye = np.reshape(np.eye(rows, columns), (rows, columns) + (1,) * (np.ndim(like) - 2))
+    return eye * g
+
+
+def _einsum_spread(value, like, subscripts):
+    """The adjoint of np.einsum("<like's>-><value's>", like): value put back on the
+    diagonals of repeated indices and spread along indices that were summed away."""
+    source, target = subscripts.split("->")
+    sizes = dict(zip(target, np.shape(like)))
+    spare = iter(sorted(set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                        - set(subscripts)))
+    operands, terms, output = [value], [source], ""
+    for letter in target:
+        if letter in output:  # a repeated index: the diagonal, through an identity
+            twin = next(spare)
+            operands.append(np.eye(sizes[letter]))
+            terms.append(letter + twin)
+            letter = twin
+        elif letter not in source:  # summed away: the same gradient along it
+            operands.append(np.ones(sizes[letter]))
+            terms.append(letter)
+        output += letter
+    return np.einsum(f"{','.join(terms)}->{output}", *operands)
+
+
+def _part_of(g, parts, index, axis=0):
+    """The slice of g that parts[index] filled when parts were joined along axis
+    (np.concatenate, np.stack, np.hstack, np.vstack, np.array), in that part's shape."""
+    if axis is None:
+        g, axis = np.ravel(g), 0
+    axis = min(axis, np.ndim(g) - 1) % np.ndim(g)  # np.hstack joins 1-D arrays on axis 0
+    across = np.size(g) // max(np.shape(g)[axis], 1)  # entries per step along axis
+    counts = [np.size(part) // max(across, 1) for part in parts[:index + 1]]
+    start = sum(counts[:-1])
+    window = (slice(None),) * axis + (slice(start, start + counts[-1]),)
+    return np.reshape(g[window], np.shape(parts[index]))
+
+
+def _scatter_like(g, like, index):
+    """The adjoint of like[index]: zeros shaped like `like`, with g added at index
+    (entries an integer array repeats receive the sum of their gradients)."""
+    grad = np.zeros(np.shape(like))
+    np.add.at(grad, index, g)
+    return grad

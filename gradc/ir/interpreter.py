@@ -3,7 +3,7 @@
 import numpy as np
 
 from .core import Const, Function
-from .primitives import implementation, static_arguments
+from .primitives import call_arguments, implementation
 
 
 def run(fn: Function, *args, **kwargs):
@@ -19,8 +19,8 @@ def run(fn: Function, *args, **kwargs):
     with np.errstate(all="ignore"):
         for instr in fn.body:
             impl = implementation(instr.op, instr.params)
-            positional, keywords = static_arguments(instr.op, instr.params)
-            env[instr.out] = impl(*map(read, instr.args), *positional, **keywords)
+            positional, keywords = call_arguments(instr.op, instr.params, map(read, instr.args))
+            env[instr.out] = impl(*positional, **keywords)
     results = tuple(read(r) for r in fn.results)
     return results[0] if len(results) == 1 else results
 

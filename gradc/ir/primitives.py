@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import helpers
+from . import helpers, indexing
 
 
 @dataclass(frozen=True)
 class Primitive:
     name: str
-    arity: int
+    arity: int | None               # None: any number of arguments (np.einsum, np.concatenate)
     numpy: str | None = None      # attribute of numpy (np.<numpy>)
     math: str | None = None       # attribute of math, where it exists
     operator: str | None = None   # infix/prefix spelling: '+', '-', '*', '/', '**', 'neg'
@@ -28,7 +28,12 @@ class Primitive:
     kink: str = ""                # convention at a point without a classical derivative
     keywords: tuple = ()          # static keyword parameters passed to the NumPy call
     linear_in: tuple = ()         # multilinear in these arguments (the others give shapes)
-    positional: bool = False      # pass the static parameters by position (np.reshape)
+    positional: str = ""          # pass the static parameters by position: "after" the
+                                  # arguments (np.reshape) or "before" them (np.einsum)
+    sequence_from: int | None = None  # arguments from here on are passed as one list
+
+
+_ANY = tuple(range(64))  # multilinear in every argument (variadic primitives)
 
 
 def _row(name, arity, numpy=None, math=None, **flags):
@@ -102,11 +107,35 @@ _ROWS = [
               kink="min: tied entries split the gradient evenly"),
     Primitive("transpose", 1, "transpose", elementwise=False, linear_in=(0,), keywords=("axes",)),
     Primitive("reshape", 1, "reshape", elementwise=False, linear_in=(0,), keywords=("shape",),
-              positional=True),
+              positional="after"),
     Primitive("ravel", 1, "ravel", elementwise=False, linear_in=(0,)),
     Primitive("size", 1, "size", elementwise=False, differentiable=False, keywords=("axis",)),
+    Primitive("squeeze", 1, "squeeze", elementwise=False, linear_in=(0,), keywords=("axis",)),
+    Primitive("broadcast_to", 1, "broadcast_to", elementwise=False, linear_in=(0,),
+              keywords=("shape",), positional="after"),
+    # ---- joining arrays (and np.array([a, b]), which stacks its entries)
+    *(Primitive(name, None, name, elementwise=False, sequence_from=0, keywords=keywords)
+      for name, keywords in (("concatenate", ("axis",)), ("stack", ("axis",)), ("hstack", ()),
+                             ("vstack", ()), ("array", ()))),
+    # ---- indexing: x[1:, None, i]; ``index`` is a static pattern (ir/indexing.py) whose
+    # ("arg", k) entries stand for the arguments after x (run-time integers or arrays)
+    Primitive("getitem", None, None, elementwise=False, linear_in=(0,), keywords=("index",)),
     # ---- linear algebra
     Primitive("matmul", 2, "matmul", operator="@", elementwise=False, linear_in=(0, 1)),
+    Primitive("dot", 2, "dot", elementwise=False, linear_in=(0, 1)),
+    Primitive("inner", 2, "inner", elementwise=False, linear_in=(0, 1)),
+    Primitive("outer", 2, "outer", elementwise=False, linear_in=(0, 1)),
+    Primitive("tensordot", 2, "tensordot", elementwise=False, linear_in=(0, 1),
+              keywords=("axes",)),
+    Primitive("trace", 1, "trace", elementwise=False, linear_in=(0,)),
+    Primitive("einsum", None, "einsum", elementwise=False, linear_in=_ANY,
+              keywords=("subscripts",), positional="before"),
+    # ---- constructors: no gradient; their arguments are sizes
+    Primitive("zeros", None, "zeros", elementwise=False, differentiable=False,
+              sequence_from=0),
+    Primitive("ones", None, "ones", elementwise=False, differentiable=False, sequence_from=0),
+    Primitive("eye", None, "eye", elementwise=False, differentiable=False),
+    Primitive("arange", None, "arange", elementwise=False, differentiable=False),
     # ---- internal: sum a gradient back to the shape of a broadcast operand, and the
     # reverse (spread a value over a shape); size-1 axes for a reduced gradient; a
     # constant filled to the shape of a value (the gradient of an input the output ignores)
@@ -119,6 +148,21 @@ _ROWS = [
     # the two adjoints of a @ b (g: the output's adjoint), for any operand ndim
     Primitive("matmul_adjoint_a", 3, None, elementwise=False, linear_in=(0, 2)),
     Primitive("matmul_adjoint_b", 3, None, elementwise=False, linear_in=(0, 1)),
+    # the adjoints of np.dot, np.inner, np.tensordot (axes: "dot", "inner" or tensordot's)
+    Primitive("tensordot_adjoint_a", 3, None, elementwise=False, linear_in=(0, 2),
+              keywords=("axes",)),
+    Primitive("tensordot_adjoint_b", 3, None, elementwise=False, linear_in=(0, 1),
+              keywords=("axes",)),
+    Primitive("trace_adjoint", 2, None, elementwise=False, linear_in=(0,)),
+    # np.einsum's adjoint where an operand has a repeated or a summed-away index
+    Primitive("einsum_spread", 2, None, elementwise=False, linear_in=(0,),
+              keywords=("subscripts",)),
+    # the part of a joined array's gradient that came from the index-th operand
+    Primitive("part_of", None, None, elementwise=False, linear_in=(0,),
+              keywords=("index", "axis"), sequence_from=1),
+    # getitem's adjoint: zeros shaped like x with g added at x[index]
+    Primitive("scatter_like", None, None, elementwise=False, linear_in=(0,),
+              keywords=("index",)),
     Primitive("full_like", 2, "full_like", differentiable=False),
 ]
 
@@ -146,13 +190,19 @@ IMPLIED_FILL = {"zeros_like": 0.0, "ones_like": 1.0}
 # helper -> the helpers its body calls (copied into generated modules along with it)
 HELPER_NEEDS = {"_matmul_adjoint_a": ("_as_matrices", "_unbroadcast"),
                 "_matmul_adjoint_b": ("_as_matrices", "_unbroadcast"),
-                "_log_softmax": ("_logsumexp",)}
+                "_log_softmax": ("_logsumexp",),
+                "_tensordot_adjoint_a": ("_contracted_axes",),
+                "_tensordot_adjoint_b": ("_contracted_axes",)}
 NN_NAMES = {name: name for name in ("sigmoid", "softplus", "log_sigmoid", "relu",
                                      "logsumexp", "softmax", "log_softmax")}
 HELPERS = {"unbroadcast": "_unbroadcast", "broadcast_like": "_broadcast_like",
            "reshape_like": "_reshape_like", "matmul_adjoint_a": "_matmul_adjoint_a",
            "matmul_adjoint_b": "_matmul_adjoint_b",
            "product_of_others": "_product_of_others",
+           "tensordot_adjoint_a": "_tensordot_adjoint_a",
+           "tensordot_adjoint_b": "_tensordot_adjoint_b", "trace_adjoint": "_trace_adjoint",
+           "einsum_spread": "_einsum_spread", "part_of": "_part_of",
+           "scatter_like": "_scatter_like",
            **{name: f"_{name}" for name in NN_NAMES}}
 NUMPY_CONSTANTS = {"pi": math.pi, "e": math.e}
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau}
@@ -176,6 +226,8 @@ def implementation(name, params=()):
     lib, call = spelling.get("lib", "numpy"), spelling.get("form") == "call"
     if name in _OPERATOR_IMPLS and not call:
         return _OPERATOR_IMPLS[name]
+    if name in ("getitem", "scatter_like"):
+        return indexing.IMPLEMENTATIONS[name]
     if name in HELPERS:
         return getattr(helpers, HELPERS[name])
     prim = PRIMITIVES[name]
@@ -186,13 +238,22 @@ def implementation(name, params=()):
 
 def keyword_arguments(op, params) -> dict:
     """The static keyword arguments (axis=..., keepdims=...) of an instruction's call."""
-    keywords = PRIMITIVES[op].keywords
-    return {key: value for key, value in params if key in keywords}
+    given = dict(params)
+    return {key: given[key] for key in PRIMITIVES[op].keywords if key in given}
 
 
-def static_arguments(op, params) -> tuple[tuple, dict]:
-    """(positional, keyword) static arguments, as the NumPy call takes them."""
-    keywords = keyword_arguments(op, params)
-    if PRIMITIVES[op].positional:
-        return tuple(keywords.values()), {}
-    return (), keywords
+def call_arguments(op, params, args, static=lambda value: value, sequence=list):
+    """(positional, keywords) of the call computing ``op`` on ``args``, as NumPy takes
+    them: static parameters placed by position or keyword, and trailing arguments grouped
+    into one list where the function takes a sequence (np.concatenate([a, b])).
+    ``static`` turns a static value into an argument, ``sequence`` a run of arguments."""
+    prim = PRIMITIVES[op]
+    keywords = {key: static(value) for key, value in keyword_arguments(op, params).items()}
+    args = list(args)
+    if prim.sequence_from is not None:
+        args = args[:prim.sequence_from] + [sequence(args[prim.sequence_from:])]
+    if prim.positional == "before":
+        return [*keywords.values(), *args], {}
+    if prim.positional == "after":
+        return [*args, *keywords.values()], {}
+    return args, keywords

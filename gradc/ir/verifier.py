@@ -30,7 +30,7 @@ def verify(fn: Function) -> Function:
         prim = PRIMITIVES.get(instr.op)
         if prim is None:
             raise VerificationError(f"{fn.name}: unknown primitive {instr.op!r}")
-        if len(instr.args) != prim.arity:
+        if prim.arity is not None and len(instr.args) != prim.arity:
             raise VerificationError(
                 f"{fn.name}: {instr.op} takes {prim.arity} arguments, got {len(instr.args)}")
         for arg in instr.args:

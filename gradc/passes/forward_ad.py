@@ -20,6 +20,7 @@ from dataclasses import replace
 from ..errors import GradcError
 from ..ir.core import Builder, Const, Function, Loc, Param, Var
 from ..ir.primitives import PRIMITIVES, keyword_arguments
+from .array_rules import JOINS
 from .shapes import shape_classes
 from .vjp_rules import Ops, centered_and_count, tie_weights, vjp
 
@@ -39,7 +40,9 @@ def forward(fn: Function, wrt: tuple[int, ...] | None = None) -> Function:
         active = [(i, tangents[a]) for i, a in enumerate(instr.args)
                   if isinstance(a, Var) and a in tangents]
         if active and PRIMITIVES[instr.op].differentiable:
-            tangents[instr.out] = _tangent(builder, instr, active)
+            tangent = _tangent(builder, instr, active)
+            if not (isinstance(tangent, Const) and tangent.value == 0):  # a constant's
+                tangents[instr.out] = tangent  # tangent: nothing to carry forward
     draft = replace(fn, params=tuple(params), body=tuple(builder.body))
     classes = shape_classes(draft)
     out_tangents = [_result_tangent(builder, r, tangents.get(r), classes) for r in fn.results]
@@ -49,6 +52,8 @@ def _tangent(builder, instr, active):
     """The sum over active arguments of (partial derivative) * (argument's tangent)."""
     loc = replace(instr.loc, role="tangent", note=PRIMITIVES[instr.op].kink)
     ops = Ops(builder, loc, instr)
+    if instr.op in JOINS:
+        return _join_tangent(ops, instr, dict(active))
     total = None
     for index, tangent in active:
         start = len(builder.body)
@@ -78,6 +83,16 @@ def jvp_contribution(ops, instr, index, tangent):
         raise GradcError(f"{instr.op} has no forward-mode rule yet (for Hessians through "
                          "np.prod, differentiate np.exp(np.sum(np.log(x))) for positive x)")
     return vjp(ops, instr, tangent)[index]
+
+def _join_tangent(ops, instr, tangents):
+    """A join is linear in all its parts together: join the parts' tangents (zeros for
+    parts without one)."""
+    parts = [tangents[i] if i in tangents else
+             Const(0.0) if isinstance(arg, Const) else ops.full_like(arg, Const(0.0))
+             for i, arg in enumerate(instr.args)]
+    tangent = ops.call(instr.op, *parts, **keyword_arguments(instr.op, instr.params))
+    return ops.builder.rename(tangent, len(ops.builder.body) - 1, of=instr.out, suffix="dot")
+
 
 def _extremum_tangent(ops, tangent, x, out, axis=None, keepdims=False):
     """The tangent averaged over the tied extrema."""

@@ -9,8 +9,8 @@ unbroadcast only where an operand's class differs from its result's.
 
 import numpy as np
 
-from ..ir.core import Const, Function
-from ..ir.primitives import PRIMITIVES, implementation, keyword_arguments, static_arguments
+from ..ir.core import Const, Function, Var
+from ..ir.primitives import PRIMITIVES, call_arguments, implementation, keyword_arguments
 
 
 def shape_classes(fn: Function) -> dict:
@@ -21,35 +21,57 @@ def shape_classes(fn: Function) -> dict:
                           p.shape if p.shape is not None else ("input", p.var.id))
     for instr in fn.body:
         args = [() if isinstance(a, Const) else classes[a] for a in instr.args]
-        if instr.op in ("unbroadcast", "broadcast_like", "reshape_like", "full_like"):
+        if instr.op in ("unbroadcast", "broadcast_like", "reshape_like", "full_like",
+                        "scatter_like", "trace_adjoint", "einsum_spread"):
             result = args[0] if instr.op == "full_like" else args[1]
         elif PRIMITIVES[instr.op].elementwise:
             result = _broadcast(args, instr.out.id)
         else:
-            result = _reshaped(instr, args[0])
+            result = _reshaped(instr, args)
         for out in instr.outs:
             classes[out] = result
     return classes
 
 
-def _reshaped(instr, operand):
-    """Reductions and size-1 axes: exact on concrete shapes, a token for the operation
-    on its operand's class otherwise (so the same reduction of the same input agrees)."""
+_REDUCTIONS = {"sum", "mean", "max", "min", "logsumexp", "var", "std", "prod", "norm"}
+
+
+def _reshaped(instr, args):
+    """Reductions, joins, contractions: exact on concrete shapes, otherwise a token for
+    the operation on its operands' classes (so the same operation on the same inputs
+    agrees)."""
     keywords = keyword_arguments(instr.op, instr.params)
-    reduction = instr.op in ("sum", "mean", "max", "min", "logsumexp", "var", "std", "prod",
-                             "norm")
-    if instr.op == "product_of_others":
-        return operand
-    if instr.op in ("softmax", "log_softmax"):
-        return operand
-    if reduction and keywords.get("axis") is None and not keywords.get("keepdims"):
+    if instr.op in ("product_of_others", "softmax", "log_softmax"):
+        return args[0]
+    if instr.op in _REDUCTIONS and keywords.get("axis") is None and not keywords.get("keepdims"):
         return ()
-    if instr.op == "size":  # a number, whatever the operand's shape
+    if instr.op == "size":  # a number, whatever the shape
         return ()
-    if _concrete(operand):
-        positional, keywords = static_arguments(instr.op, instr.params)
-        return np.shape(implementation(instr.op)(np.empty(operand), *positional, **keywords))
-    return (instr.op, operand, tuple(sorted(keywords.items())))
+    if all(_concrete(c) for c in args) and not _reads_values(instr):
+        shape = _evaluated_shape(instr, args)
+        if shape is not None:
+            return shape
+    return (instr.op, *args, tuple(sorted(keywords.items())))
+
+
+# arguments from this position on are read as numbers (sizes, indices), not for a shape
+_VALUES_FROM = {"zeros": 0, "ones": 0, "eye": 0, "arange": 0, "getitem": 1, "scatter_like": 2}
+
+
+def _reads_values(instr):
+    start = _VALUES_FROM.get(instr.op)
+    return start is not None and any(isinstance(a, Var) for a in instr.args[start:])
+
+
+def _evaluated_shape(instr, args):
+    """The result's shape, from running the operation on empty arrays of known shape."""
+    values = [a.value if isinstance(a, Const) else np.empty(c) for a, c in zip(instr.args, args)]
+    positional, keywords = call_arguments(instr.op, instr.params, values)
+    try:
+        with np.errstate(all="ignore"):
+            return np.shape(implementation(instr.op)(*positional, **keywords))
+    except (TypeError, ValueError, IndexError):
+        return None  # sizes or indices only known at run time
 
 
 def _concrete(c):

@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..ir.core import Const, Function, Instr, Var, substitute
-from ..ir.primitives import implementation, static_arguments
+from ..ir.primitives import call_arguments, implementation
 
 _UNFOLDABLE = {"unbroadcast", "broadcast_like", "full_like"}
 
@@ -51,10 +51,10 @@ def _rewrite(instr: Instr, defs):
 def _fold(instr):
     with np.errstate(all="ignore"):
         try:
-            positional, keywords = static_arguments(instr.op, instr.params)
-            value = implementation(instr.op, instr.params)(
-                *(a.value for a in instr.args), *positional, **keywords)
-        except (ArithmeticError, ValueError, TypeError):
+            positional, keywords = call_arguments(instr.op, instr.params,
+                                                  [a.value for a in instr.args])
+            value = implementation(instr.op, instr.params)(*positional, **keywords)
+        except (ArithmeticError, ValueError, TypeError, IndexError):
             return None
     if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
         return None  # complex, boolean or array results stay as computed at run time

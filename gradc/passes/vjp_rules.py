@@ -7,8 +7,10 @@ inactive arguments and undoing broadcasting are the driver's job (reverse_ad), n
 rule's. Elementwise functions share one rule that lowers their sympy-derived template.
 """
 
+from ..errors import GradcError
 from ..ir.core import Builder, Const, Instr, Loc
 from ..ir.primitives import PRIMITIVES, keyword_arguments
+from .array_rules import ARRAY_RULES
 from .derivatives import derived_functions, template
 
 
@@ -247,7 +249,7 @@ VJP_RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "n
              "log_sigmoid": _log_sigmoid, "relu": _relu, "logsumexp": _logsumexp,
              "softmax": _softmax, "log_softmax": _log_softmax,
              "matmul": _matmul, "matmul_adjoint_a": _matmul_adjoint_a,
-             "matmul_adjoint_b": _matmul_adjoint_b}
+             "matmul_adjoint_b": _matmul_adjoint_b, **ARRAY_RULES}
 for _name in sorted(derived_functions()):
     if _name in VJP_RULES:
         raise RuntimeError(f"two vjp rules for {_name}")
@@ -258,5 +260,8 @@ def vjp(ops: Ops, instr: Instr, g):
     """Contributions to each argument's adjoint from ``instr``'s output adjoint ``g``."""
     if not PRIMITIVES[instr.op].differentiable:
         return (None,) * len(instr.args)
+    if instr.op not in VJP_RULES:  # adjoint helpers reached by a second reverse pass
+        raise GradcError(f"{instr.op} (in a derivative) has no reverse-mode rule: for second "
+                         "derivatives use gradc.hvp or gradc.hessian (forward over reverse)")
     keywords = keyword_arguments(instr.op, instr.params)
     return VJP_RULES[instr.op](ops, g, *instr.args, instr.out, **keywords)

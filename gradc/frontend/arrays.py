@@ -1,0 +1,153 @@
+"""Array expressions whose arguments are not plain values: indexing, np.einsum's
+subscripts, the sequences that np.concatenate and friends join, constructor sizes.
+
+    x[1:, None, i]               ->  getitem %x, %i  index=(("slice", 1, None, None), None,
+                                                           ("arg", 0))
+    np.einsum("ij,j->i", a, b)   ->  einsum %a, %b  subscripts='ij,j->i'
+    np.stack([a, b], axis=1)     ->  stack %a, %b  axis=1
+    np.zeros((n, 3))             ->  zeros %n, 3
+"""
+
+import ast
+import string
+
+from ..ir.core import Const
+
+JOINS = ("concatenate", "stack", "hstack", "vstack")
+CONSTRUCTORS = {"zeros": (1, 1), "ones": (1, 1), "eye": (1, 2), "arange": (1, 3)}
+_EINSUM_LETTERS = set(string.ascii_letters)
+
+
+class ArrayExpressions:
+    """Mixin of the function lowering: needs ``info``, ``_single``, ``_emit`` and
+    ``_static_arguments``."""
+
+    # ---- indexing
+
+    def _subscript(self, node: ast.Subscript):
+        value = self._single(node.value)
+        pattern, dynamic = self._index_pattern(node.slice)
+        return self._emit("getitem", value, *dynamic, params=(("index", pattern),))
+
+    def _index_pattern(self, node) -> tuple[tuple, list]:
+        """The static pattern of an index (ir/indexing.py) and its run-time values."""
+        parts = node.elts if isinstance(node, ast.Tuple) else [node]
+        dynamic = []
+        pattern = tuple(self._index_entry(part, dynamic) for part in parts)
+        if sum(entry == "..." for entry in pattern) > 1:
+            raise self.info.error(node, "an index can only have one ellipsis (...)")
+        return pattern, dynamic
+
+    def _index_entry(self, node, dynamic):
+        if isinstance(node, ast.Slice):
+            return ("slice", *(None if part is None else self._index_entry(part, dynamic)
+                               for part in (node.lower, node.upper, node.step)))
+        if isinstance(node, ast.Constant) and node.value is Ellipsis:
+            return "..."
+        if isinstance(node, ast.Constant) and node.value is None or self._is_newaxis(node):
+            return None
+        if isinstance(node, ast.List):
+            entries = [self._index_entry(element, []) for element in node.elts]
+            if not all(type(e) is int for e in entries):
+                raise self.info.error(node, "a list index must hold integer constants",
+                                      "or index with an integer array")
+            return ("list", tuple(entries))
+        atom = self._single(node)
+        if isinstance(atom, Const):
+            if float(atom.value) != int(atom.value) or isinstance(atom.value, float):
+                raise self.info.error(node, "an index must be an integer",
+                                      "use int(...) or // to make one")
+            return int(atom.value)
+        dynamic.append(atom)
+        return ("arg", len(dynamic) - 1)
+
+    def _is_newaxis(self, node):
+        return (isinstance(node, ast.Attribute) and node.attr == "newaxis"
+                and isinstance(node.value, ast.Name) and node.value.id in self.info.numpy_aliases)
+
+    def _scatter_like(self, node: ast.Call):
+        """Generated code read back: _scatter_like(g, like, np.s_[index])."""
+        index = node.args[2] if len(node.args) == 3 else None
+        if not (isinstance(index, ast.Subscript) and isinstance(index.value, ast.Attribute)
+                and index.value.attr == "s_"):
+            raise self.info.error(node, "_scatter_like takes (g, like, np.s_[index])")
+        pattern, dynamic = self._index_pattern(index.slice)
+        g, like = (self._single(a) for a in node.args[:2])
+        return self._emit("scatter_like", g, like, *dynamic, params=(("index", pattern),))
+
+    # ---- calls with sequences, subscripts or sizes
+
+    def _sequence(self, node, what):
+        if not isinstance(node, ast.List | ast.Tuple) or not node.elts:
+            raise self.info.error(node, f"{what} takes a list of arrays written out here, "
+                                        "as in [a, b]")
+        return [self._single(element) for element in node.elts]
+
+    def _join(self, node: ast.Call, prim, leading=0):
+        """np.concatenate([a, b], axis=1) and the like; ``leading`` arguments come before
+        the list (generated code read back: _part_of(g, [a, b], index=0, axis=1))."""
+        if len(node.args) <= leading:
+            raise self.info.error(node, f"{ast.unparse(node.func)} needs the arrays to join")
+        first = [self._single(a) for a in node.args[:leading]]
+        parts = self._sequence(node.args[leading], ast.unparse(node.func))
+        params = self._static_arguments(node, prim, node.args[leading + 1:])
+        return self._emit(prim, *first, *parts, params=params)
+
+    def _array(self, node: ast.Call):
+        """np.array([a, b]) stacks its entries (nested lists: rows of rows); np.array(x)
+        of a value is that value."""
+        if len(node.args) != 1 or node.keywords:
+            raise self.info.error(node, "np.array takes one argument here (no dtype=)")
+        return self._array_of(node.args[0])
+
+    def _array_of(self, node):
+        if not isinstance(node, ast.List | ast.Tuple):
+            return self._single(node)
+        if not node.elts:
+            raise self.info.error(node, "np.array of an empty list has no shape to work with")
+        return self._emit("array", *(self._array_of(element) for element in node.elts))
+
+    def _einsum(self, node: ast.Call):
+        if node.keywords or not node.args or not isinstance(node.args[0], ast.Constant) \
+                or not isinstance(node.args[0].value, str):
+            raise self.info.error(node, "np.einsum takes a subscript string, then the operands",
+                                  'as in np.einsum("ij,jk->ik", a, b)')
+        operands = [self._single(a) for a in node.args[1:]]
+        subscripts = self._einsum_subscripts(node.args[0], len(operands))
+        return self._emit("einsum", *operands, params=(("subscripts", subscripts),))
+
+    def _einsum_subscripts(self, node, count) -> str:
+        """The subscripts in explicit form ("ij,jk->ik"), checked against the operands."""
+        spec = node.value.replace(" ", "")
+        if "." in spec:
+            raise self.info.error(node, "np.einsum with ellipsis (...) is not supported",
+                                  "name every index with a letter")
+        inputs, arrow, output = spec.partition("->")
+        terms = inputs.split(",")
+        letters = "".join(terms)
+        if len(terms) != count or not set(letters + output) <= _EINSUM_LETTERS:
+            raise self.info.error(node, f"np.einsum subscripts {node.value!r} do not match "
+                                        f"{count} operand{'s' * (count != 1)}")
+        if not arrow:  # implicit mode: the indices that appear once, in alphabetical order
+            output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+        if set(output) - set(letters) or len(set(output)) != len(output):
+            raise self.info.error(node, f"np.einsum output {output!r} must use each input "
+                                        "index at most once")
+        return f"{','.join(terms)}->{output}"
+
+    def _constructor(self, node: ast.Call, prim, spelled):
+        """np.zeros(shape), np.ones(shape), np.eye(n[, m]), np.arange(...): no gradient."""
+        if node.keywords:
+            raise self.info.error(node.keywords[0], f"np.{spelled} takes no keyword "
+                                                    "arguments here")
+        args = node.args
+        if prim in ("zeros", "ones") and len(args) == 1 and isinstance(args[0], ast.Tuple):
+            args = args[0].elts
+        low, high = CONSTRUCTORS[prim]
+        if not low <= len(node.args) <= high or not args:
+            raise self.info.error(node, f"np.{spelled} takes {low} to {high} arguments here")
+        sizes = [self._single(a) for a in args]
+        if prim != "arange" and any(isinstance(s, Const) and s.value != int(s.value)
+                                    for s in sizes):
+            raise self.info.error(node, f"np.{spelled} sizes must be integers")
+        return self._emit(prim, *sizes)

@@ -1,0 +1,42 @@
+"""Index patterns: what ``x[...]`` selects, as a static parameter of ``getitem``.
+
+A pattern is a tuple with one entry per index component, hashable so CSE can compare
+reads of the same entries:
+
+    x[1:, None, i, ::2]    ->  (("slice", 1, None, None), None, ("arg", 0),
+                                ("slice", None, None, 2))
+    x[..., [0, 2, 2]]      ->  ("...", ("list", (0, 2, 2)))
+
+``("arg", k)`` stands for the k-th run-time argument after x (an integer or an integer
+array), also inside slices (``x[:n]``).
+"""
+
+from . import helpers
+
+
+def concrete_index(pattern, dynamic) -> tuple:
+    """The index NumPy takes for ``pattern`` with the run-time values ``dynamic``."""
+    return tuple(_component(entry, dynamic) for entry in pattern)
+
+
+def _component(entry, dynamic):
+    if entry == "...":
+        return Ellipsis
+    if isinstance(entry, tuple) and entry[0] == "arg":
+        return dynamic[entry[1]]
+    if isinstance(entry, tuple) and entry[0] == "slice":
+        return slice(*(_component(part, dynamic) for part in entry[1:]))
+    if isinstance(entry, tuple) and entry[0] == "list":
+        return list(entry[1])
+    return entry  # an int or None
+
+
+def _getitem(x, *dynamic, index):
+    return x[concrete_index(index, dynamic)]
+
+
+def _scatter_like(g, like, *dynamic, index):
+    return helpers._scatter_like(g, like, concrete_index(index, dynamic))
+
+
+IMPLEMENTATIONS = {"getitem": _getitem, "scatter_like": _scatter_like}
