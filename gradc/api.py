@@ -17,7 +17,7 @@ from .codegen.loader import load_module, write_atomic
 from .errors import ArgumentError, NonDifferentiableError
 
 
-def grad(f=None, wrt=0, *, optimize=True):
+def grad(f=None, wrt=0, *, optimize=True, specialize=False):
     """Gradient of scalar-valued ``f``.
 
     Args:
@@ -25,25 +25,29 @@ def grad(f=None, wrt=0, *, optimize=True):
         wrt: an argument index or name, or a tuple of them. A single one gives a single
             gradient, a tuple gives a tuple (JAX's convention).
         optimize: run the simplifier, CSE and DCE (on by default).
+        specialize: compile for the argument shapes of each call (once per distinct set
+            of shapes, cached like any compile), which drops the shape-generic helpers
+            and is faster on small arrays. Off by default: one compile serves all shapes.
 
     Returns:
         A callable with ``f``'s signature returning the gradient(s), with attributes
-        ``source``, ``path`` and ``primal``.
+        ``source``, ``path`` and ``primal`` (with ``specialize``: of the latest compile).
 
     Raises:
         UnsupportedSyntaxError: ``f`` uses syntax outside the accepted language.
         ArgumentError: ``wrt`` names no argument of ``f``.
     """
     if f is None:
-        return functools.partial(grad, wrt=wrt, optimize=optimize)
-    return _differentiate(f, wrt, optimize, with_value=False)
+        return functools.partial(grad, wrt=wrt, optimize=optimize, specialize=specialize)
+    return _differentiate(f, wrt, optimize, specialize, with_value=False)
 
 
-def value_and_grad(f=None, wrt=0, *, optimize=True):
+def value_and_grad(f=None, wrt=0, *, optimize=True, specialize=False):
     """Like ``grad``, but the callable returns ``(value, gradient)``."""
     if f is None:
-        return functools.partial(value_and_grad, wrt=wrt, optimize=optimize)
-    return _differentiate(f, wrt, optimize, with_value=True)
+        return functools.partial(value_and_grad, wrt=wrt, optimize=optimize,
+                                 specialize=specialize)
+    return _differentiate(f, wrt, optimize, specialize, with_value=True)
 
 
 def _module_for(primal, options: dict):
@@ -68,27 +72,39 @@ def plain_function(f):
     return f
 
 
-def _differentiate(f, wrt, optimize, with_value):
+def _differentiate(f, wrt, optimize, specialize, with_value):
     primal = plain_function(f)
     name, filename, source = _source_of(primal)
     options = {"mode": "reverse", "optimize": optimize, "tuple": isinstance(wrt, (tuple, list)),
                "wrt": list(wrt) if isinstance(wrt, (tuple, list)) else wrt}
-    module = _compiled_module(source, filename, name, options)
-    generated = getattr(module, f"value_and_grad_{name}")
+    compiled = {}  # the argument shapes (None: any) -> value_and_grad_<name>
+    latest = {"source": None, "path": None}
+
+    def generated_for(args, kwargs):
+        shapes = tuple(map(np.shape, args)) if specialize and not kwargs else None
+        if shapes not in compiled:
+            module = _compiled_module(source, filename, name, {**options, "shapes": shapes})
+            compiled[shapes] = getattr(module, f"value_and_grad_{name}")
+            latest.update(source=module.__gradc_source__, path=module.__file__)
+            if specialize:  # compiled at a call, so ``gradient`` exists
+                gradient.source, gradient.path = latest["source"], latest["path"]
+        return compiled[shapes]
+
+    if not specialize:  # compile now: errors show where grad is called
+        generated_for((), {})
     check_inputs = _input_checker(primal, name, wrt)
 
     @functools.wraps(primal)
     def gradient(*args, **kwargs):
         check_inputs(args, kwargs)
-        value, grads = generated(*args, **kwargs)
+        value, grads = generated_for(args, kwargs)(*args, **kwargs)
         if not isinstance(value, float) and np.ndim(value) != 0:
             raise NonDifferentiableError(
                 f"grad requires {name} to return a scalar, got shape {np.shape(value)}; "
                 "reduce it first (e.g. np.sum) or use a Jacobian")
         return (value, grads) if with_value else grads
 
-    gradient.source = module.__gradc_source__
-    gradient.path = module.__file__
+    gradient.source, gradient.path = latest["source"], latest["path"]
     gradient.primal = primal
     return gradient
 
@@ -113,7 +129,8 @@ def _compiled_module(source, filename, name, options: dict):
 
         wrt = options.get("wrt")
         wrt = tuple(wrt) if options.get("tuple") else wrt
-        compiler_options = Options(optimize=options["optimize"], mode=options["mode"])
+        compiler_options = Options(optimize=options["optimize"], mode=options["mode"],
+                                   shapes=options.get("shapes"))
         text = compile_source(source, filename, [name], wrt, compiler_options)
         write_atomic(path, text)
     module = load_module(path, f"_gradc_{path.stem}")

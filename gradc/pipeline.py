@@ -24,6 +24,7 @@ from .passes.dce import dce
 from .passes.forward_ad import forward
 from .passes.reverse_ad import materialize_gradients, reverse
 from .passes.simplify import simplify
+from .passes.specialize import specialize
 
 
 def optimize(fn: Function) -> Function:
@@ -37,6 +38,8 @@ class Options:
     verify: bool = False
     # "reverse": value_and_grad_/grad_; "forward": jvp_; "vjp": vjp_; "hvp": hvp_
     mode: str = "reverse"
+    # the parameters' shapes, to specialise the gradient to (None: shape-generic code)
+    shapes: tuple | None = None
 
 
 def _stager(options, trace):
@@ -53,7 +56,19 @@ def _stager(options, trace):
 def primal_ir(info: ModuleInfo, name: str, options=Options(), trace=None) -> Function:
     stage = _stager(options, trace)
     fn = stage("lower", lower_function(info, name))
+    if options.shapes is not None:
+        fn = with_shapes(fn, options.shapes)
     return stage("optimize", optimize(fn)) if options.optimize else fn
+
+
+def with_shapes(fn: Function, shapes) -> Function:
+    """``fn`` with its parameters' shapes known (None: unknown)."""
+    if len(shapes) != len(fn.params):
+        raise ArgumentError(f"{fn.name} takes {len(fn.params)} arguments, got shapes for "
+                            f"{len(shapes)}")
+    params = tuple(p if s is None else replace(p, shape=tuple(s))
+                   for p, s in zip(fn.params, shapes))
+    return replace(fn, params=params)
 
 
 def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
@@ -77,6 +92,8 @@ def vjp_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
 def _differentiated(fn, wrt, options, trace):
     stage = _stager(options, trace)
     fn = stage("reverse", fn)
+    if options.shapes is not None:
+        fn = stage("specialize", specialize(fn))
     if options.optimize:
         fn = stage("cleanup", optimize(fn))
     return stage("materialize", materialize_gradients(fn, wrt))

@@ -211,3 +211,53 @@ def test_cache_writes_leave_no_temporary_files(model):
     gradc.grad(model.loss, wrt="b")
     from gradc.cache import cache_dir
     assert not list(cache_dir().glob("*.tmp"))
+
+
+SPECIALIZED = '''
+import numpy as np
+
+
+def mlp(w1, w2, X, y):
+    h = np.tanh(X @ w1)
+    return np.mean((h @ w2 - y) ** 2) + np.sum(w1 * w1) / X.shape[0]
+
+
+def broadcasts(a, b):
+    return np.sum(np.sin(a * b) + a / (1.0 + b * b))
+'''
+
+
+@pytest.mark.parametrize("shapes", [((1, 2), (2, 3), (3,), (1,)), ((5, 2), (2, 3), (3,), (5,)),
+                                    ((4, 2), (2, 3), (3, 2), (4, 2))], ids=str)
+def test_specialized_gradients_match_the_generic_ones(module_from_source, shapes):
+    module = module_from_source(SPECIALIZED, "specialized")
+    rng = np.random.default_rng(len(shapes[0]) + shapes[0][0])
+    w2_shape, X_shape = shapes[2], shapes[0]
+    args = (rng.normal(size=shapes[1]), rng.normal(size=w2_shape), rng.normal(size=X_shape),
+            rng.normal(size=shapes[3]))
+    generic = gradc.grad(module.mlp, wrt=(0, 1))
+    special = gradc.value_and_grad(module.mlp, wrt=(0, 1), specialize=True)
+    value, grads = special(*args)
+    assert value == pytest.approx(module.mlp(*args), rel=1e-12)
+    for got, want in zip(grads, generic(*args)):
+        assert got.shape == want.shape and np.allclose(got, want, rtol=1e-12, atol=1e-14)
+    text = special.source
+    assert "_matmul_adjoint" not in text and "np.size" not in text and "_unbroadcast" not in text
+
+
+def test_specialization_compiles_once_per_set_of_shapes(module_from_source):
+    module = module_from_source(SPECIALIZED, "specialized")
+    special = gradc.grad(module.broadcasts, wrt=(0, 1), specialize=True)
+    assert special.source is None  # nothing compiled before the first call
+    rng = np.random.default_rng(3)
+    paths = []
+    for a_shape, b_shape in [((3, 4), (4,)), ((3, 4), (3, 1)), ((3, 4), (4,)), ((), (2,))]:
+        a, b = rng.normal(size=a_shape), rng.normal(size=b_shape)
+        da, db = special(a, b)
+        assert da.shape == a_shape and db.shape == b_shape
+        assert gradc.check_grad(module.broadcasts, a, b, wrt=(0, 1)) < 1e-6
+        want = gradc.grad(module.broadcasts, wrt=(0, 1))(a, b)
+        assert np.allclose(da, want[0]) and np.allclose(db, want[1])
+        paths.append(special.path)
+    # the third call reuses the first compile, so the latest compile is still the second
+    assert paths[2] == paths[1] and len(set(paths)) == 3

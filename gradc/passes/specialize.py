@@ -1,0 +1,114 @@
+"""Shape specialisation: where every shape is known (the parameters' shapes were given,
+as the decorator sees them at the first call), replace the shape-generic helpers of the
+adjoint by the plain NumPy they reduce to for those shapes.
+
+    %a_bar = matmul_adjoint_a %g, %a, %b     (a, b 2-D)   ->  %t = transpose %b
+                                                              %a_bar = matmul %g, %t
+    %n = size %x                             (x (64,))    ->  64
+    %s = broadcast_like 1.0, %x;  %u = mul %s, %y    (y has u's shape)  ->  %u = mul 1.0, %y
+"""
+
+from dataclasses import replace
+
+from ..ir.core import Builder, Const, Function, Instr, Var, substitute
+from ..ir.primitives import PRIMITIVES, implementation, keyword_arguments
+from .shapes import shape_classes
+
+
+def specialize(fn: Function) -> Function:
+    classes = shape_classes(fn)
+    if not all(_concrete(classes[p.var]) for p in fn.params):
+        return fn
+    builder = Builder.after(fn)
+    mapping: dict[Var, Var | Const] = {}
+    spread_constants: dict[Var, tuple] = {}  # broadcast constants: (constant, like)
+    for instr in fn.body:
+        instr = replace(instr, args=tuple(substitute(a, mapping) for a in instr.args))
+        result = _rewrite(builder, instr, classes, spread_constants)
+        if isinstance(result, Instr):
+            builder.body.append(result)
+        elif result is None:
+            builder.body.append(instr)
+        elif isinstance(result, Var) and builder.body and builder.body[-1].out == result:
+            builder.body[-1] = replace(builder.body[-1], outs=instr.outs)  # keep its name
+        else:
+            mapping[instr.out] = result
+        kept = result if isinstance(result, Instr) else instr
+        if kept.op == "broadcast_like" and isinstance(kept.args[0], Const):
+            spread_constants[kept.out] = kept.args
+    return fn.with_body(builder.body, [substitute(r, mapping) for r in fn.results])
+
+
+def _concrete(c):
+    return isinstance(c, tuple) and all(isinstance(n, int) for n in c)
+
+
+def _rewrite(builder, instr, classes, spread_constants):
+    """What the instruction becomes for the known shapes: an atom (the last instruction
+    emitted computes it), a replacement instruction, or None to keep it."""
+    shape = {a: classes[a] if isinstance(a, Var) else () for a in instr.args}
+    emit = _emitter(builder, instr)
+    op, args = instr.op, instr.args
+    if op in ("unbroadcast", "broadcast_like", "reshape_like") and \
+            shape[args[0]] == shape[args[1]]:
+        return args[0]  # already that shape
+    if op == "size":
+        axis = keyword_arguments(op, instr.params).get("axis")
+        dims = shape[args[0]]
+        count = dims[axis] if axis is not None else _product(dims)
+        return Const(count)
+    if op in ("matmul_adjoint_a", "matmul_adjoint_b"):
+        return _matmul_adjoint(emit, op, *args, len(shape[args[1]]), len(shape[args[2]]))
+    if PRIMITIVES[op].elementwise and any(a in spread_constants for a in args):
+        return _unspread(instr, classes, spread_constants)
+    return None
+
+
+def _matmul_adjoint(emit, op, g, a, b, a_ndim, b_ndim):
+    """The adjoint of a @ b as plain NumPy for 1-D and 2-D operands (else the helper)."""
+    if op == "matmul_adjoint_a":
+        forms = {(2, 2): lambda: emit("matmul", g, emit("transpose", b)),
+                 (2, 1): lambda: emit("outer", g, b),
+                 (1, 2): lambda: emit("matmul", b, g),
+                 (1, 1): lambda: emit("mul", g, b)}
+    else:
+        forms = {(2, 2): lambda: emit("matmul", emit("transpose", a), g),
+                 (2, 1): lambda: emit("matmul", emit("transpose", a), g),
+                 (1, 2): lambda: emit("outer", a, g),
+                 (1, 1): lambda: emit("mul", g, a)}
+    form = forms.get((a_ndim, b_ndim))
+    return form() if form else None
+
+
+def _unspread(instr, classes, spread_constants):
+    """An elementwise operation on a broadcast constant can take the constant itself when
+    its other operands already give the result's shape; on constants alone, it is the
+    broadcast of its value."""
+    args = tuple(spread_constants[a][0] if a in spread_constants else a for a in instr.args)
+    others = [classes[a] for a in args if isinstance(a, Var)]
+    if not others:
+        like = next(spread_constants[a][1] for a in instr.args if a in spread_constants)
+        value = implementation(instr.op, instr.params)(*(a.value for a in args))
+        return replace(instr, op="broadcast_like", args=(Const(float(value)), like), params=())
+    if _broadcast_shape(others) != classes[instr.out]:
+        return None
+    return replace(instr, args=args)
+
+
+def _broadcast_shape(shapes):
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + s for s in shapes]
+    return tuple(max(dims) for dims in zip(*padded))
+
+
+def _product(dims):
+    count = 1
+    for n in dims:
+        count *= n
+    return count
+
+
+def _emitter(builder, instr):
+    def emit(op, *args, params=()):
+        return builder.emit(op, args, params=params, loc=instr.loc)
+    return emit
