@@ -12,6 +12,7 @@ import ast
 import string
 
 from ..ir.core import Const
+from .source import constant_value
 
 JOINS = ("concatenate", "stack", "hstack", "vstack")
 CONSTRUCTORS = {"zeros": (1, 1), "ones": (1, 1), "eye": (1, 2), "arange": (1, 3)}
@@ -52,7 +53,8 @@ class ArrayExpressions:
                 raise self.info.error(node, "a list index must hold integer constants",
                                       "or index with an integer array")
             return ("list", tuple(entries))
-        atom = self._single(node)
+        literal = constant_value(node)  # 2, -1 (names of constants stay names)
+        atom = self._single(node) if literal is None else Const(literal)
         if isinstance(atom, Const):
             if float(atom.value) != int(atom.value) or isinstance(atom.value, float):
                 raise self.info.error(node, "an index must be an integer",

@@ -145,7 +145,9 @@ def _tensordot_adjoint_a(g, a, b, axes=2):
     a_free = [i for i in range(np.ndim(a)) if i not in a_axes]
     b_free = [i for i in range(np.ndim(b)) if i not in b_axes]
     summed = np.tensordot(g, b, (list(range(len(a_free), np.ndim(g))), b_free))
-    return np.transpose(summed, np.argsort(a_free + a_axes))
+    # summed's axes: a's free axes, then the partners of b's summed axes in b's order
+    paired = [a_axes[k] for k in np.argsort(b_axes)]
+    return np.transpose(summed, np.argsort(a_free + paired))
 
 
 def _tensordot_adjoint_b(g, a, b, axes=2):
@@ -154,7 +156,9 @@ def _tensordot_adjoint_b(g, a, b, axes=2):
     a_free = [i for i in range(np.ndim(a)) if i not in a_axes]
     b_free = [i for i in range(np.ndim(b)) if i not in b_axes]
     summed = np.tensordot(a, g, (a_free, list(range(len(a_free)))))
-    return np.transpose(summed, np.argsort(b_axes + b_free))
+    # summed's axes: the partners of a's summed axes in a's order, then b's free axes
+    paired = [b_axes[k] for k in np.argsort(a_axes)]
+    return np.transpose(summed, np.argsort(paired + b_free))
 
 
 def _trace_adjoint(g, like):
