@@ -58,7 +58,7 @@ class ArrayExpressions:
         if isinstance(atom, Const):
             if float(atom.value) != int(atom.value) or isinstance(atom.value, float):
                 raise self.info.error(node, "an index must be an integer",
-                                      "use int(...) or // to make one")
+                                      "use an int constant or a size such as len(x) - 1")
             return int(atom.value)
         dynamic.append(atom)
         return ("arg", len(dynamic) - 1)
