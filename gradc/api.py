@@ -77,31 +77,37 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     name, filename, source = _source_of(primal)
     options = {"mode": "reverse", "optimize": optimize, "tuple": isinstance(wrt, (tuple, list)),
                "wrt": list(wrt) if isinstance(wrt, (tuple, list)) else wrt}
-    compiled = {}  # the argument shapes (None: any) -> value_and_grad_<name>
+    compiled = {}  # the argument shapes (None: any) -> the generated module
+    gradient_only = {}  # shapes whose output was seen to be a scalar -> grad_<name>
     latest = {"source": None, "path": None}
 
-    def generated_for(args, kwargs):
-        shapes = tuple(map(np.shape, args)) if specialize and not kwargs else None
+    def module_for(shapes):
         if shapes not in compiled:
             module = _compiled_module(source, filename, name, {**options, "shapes": shapes})
-            compiled[shapes] = getattr(module, f"value_and_grad_{name}")
+            compiled[shapes] = module
             latest.update(source=module.__gradc_source__, path=module.__file__)
             if specialize:  # compiled at a call, so ``gradient`` exists
                 gradient.source, gradient.path = latest["source"], latest["path"]
         return compiled[shapes]
 
     if not specialize:  # compile now: errors show where grad is called
-        generated_for((), {})
+        module_for(None)
     check_inputs = _input_checker(primal, name, wrt)
 
     @functools.wraps(primal)
     def gradient(*args, **kwargs):
         check_inputs(args, kwargs)
-        value, grads = generated_for(args, kwargs)(*args, **kwargs)
+        shapes = tuple(map(np.shape, args)) if specialize and not kwargs else None
+        if shapes in gradient_only and not with_value:
+            return gradient_only[shapes](*args)
+        module = module_for(shapes)
+        value, grads = getattr(module, f"value_and_grad_{name}")(*args, **kwargs)
         if not isinstance(value, float) and np.ndim(value) != 0:
             raise NonDifferentiableError(
                 f"grad requires {name} to return a scalar, got shape {np.shape(value)}; "
                 "reduce it first (e.g. np.sum) or use a Jacobian")
+        if shapes is not None:  # the same shapes give a scalar again: skip the value
+            gradient_only[shapes] = getattr(module, f"grad_{name}")
         return (value, grads) if with_value else grads
 
     gradient.source, gradient.path = latest["source"], latest["path"]
