@@ -17,6 +17,8 @@ with ``gradc.grad(loss, wrt=(0, 1, 2))``. Timed at each (batch, width):
     specialized  the same, compiled with ``specialize=True`` for this size's shapes
                (plain ``g @ b.T`` instead of the shape-generic matmul adjoint helpers)
     wrapper    the callable gradc.grad returns
+    spec wrapper  the callable gradc.grad(..., specialize=True) returns (after its first
+               call for these shapes it calls grad_loss directly, skipping the value)
 
 The three gradients are checked against each other (np.allclose) at every size before
 timing. Columns for autograd, JAX and PyTorch are added if they can be imported.
@@ -179,13 +181,15 @@ def measure(folder, sizes):
         specializing(*args)  # compiles for these shapes
         specialized = load_path(specializing.path, f"mlp_{batch}_{width}").grad_loss
         for label, fn in [("generated", generated), ("specialized", specialized),
-                          ("wrapper", wrapper)] + list(zip(OTHERS, others)):
+                          ("wrapper", wrapper), ("spec wrapper", specializing)] + list(
+                zip(OTHERS, others)):
             got = fn(*args)
             if len(got) != len(want) or not all(
                     np.shape(g) == np.shape(w) and np.allclose(g, w, rtol=1e-9, atol=1e-12)
                     for g, w in zip(got, want)):
                 sys.exit(f"({batch}, {width}): {label} gradient differs from the hand one")
-        fns = [mlp_bench_loss.loss, hand_grad, generated, specialized, wrapper] + others
+        fns = [mlp_bench_loss.loss, hand_grad, generated, specialized, wrapper,
+               specializing] + others
         results.append(interleaved([(fn, *args) for fn in fns]))
     return results
 
@@ -205,12 +209,14 @@ def main():
     rows = []
     for malloc, sizes, env in runs:
         for (batch, width), t in zip(sizes, in_child(folder, sizes, env)):
-            t_primal, t_hand, t_gen, t_spec, t_wrap, *t_others = t
+            t_primal, t_hand, t_gen, t_spec, t_wrap, t_spec_wrap, *t_others = t
             rows.append([f"({batch}, {width})", malloc, fmt_time(t_primal), fmt_time(t_hand),
-                         fmt_time(t_gen), fmt_time(t_spec), fmt_time(t_wrap)]
+                         fmt_time(t_gen), fmt_time(t_spec), fmt_time(t_wrap),
+                         fmt_time(t_spec_wrap)]
                         + [fmt_time(s) for s in t_others]
                         + [f"{t_gen / t_hand:.2f}", f"{t_spec / t_hand:.2f}",
-                           f"{t_wrap / t_hand:.2f}", f"{t_gen / t_primal:.2f}",
+                           f"{t_wrap / t_hand:.2f}", f"{t_spec_wrap / t_hand:.2f}",
+                           f"{t_gen / t_primal:.2f}",
                            f"{t_spec / t_primal:.2f}", f"{t_hand / t_primal:.2f}"]
                         + [f"{s / t_primal:.2f}" for s in t_others])
     print(f"Worked example 2 on a batch (d = {D}), median per call; python "
@@ -221,9 +227,10 @@ def main():
           "every size.")
     print("autograd / jax / torch: " + (", ".join(OTHERS) if OTHERS else
                                         "none importable, no columns") + "\n")
-    table(["(batch, width)", "malloc", "primal", "hand", "generated", "specialized", "wrapper"]
-          + OTHERS + ["gen/hand", "spec/hand", "wrapper/hand", "gen/primal", "spec/primal",
-                      "hand/primal"]
+    table(["(batch, width)", "malloc", "primal", "hand", "generated", "specialized", "wrapper",
+           "spec wrapper"]
+          + OTHERS + ["gen/hand", "spec/hand", "wrapper/hand", "spec wrapper/hand",
+                      "gen/primal", "spec/primal", "hand/primal"]
           + [f"{name}/primal" for name in OTHERS], rows)
     print("\ntargets: generated/hand <= 1.10, gradient/primal <= 3")
     print(f"malloc 'keeps': run with {' '.join(f'{k}={v}' for k, v in KEEP_MEMORY.items())}"
