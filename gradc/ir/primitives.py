@@ -31,6 +31,7 @@ class Primitive:
     positional: str = ""          # pass the static parameters by position: "after" the
                                   # arguments (np.reshape) or "before" them (np.einsum)
     sequence_from: int | None = None  # arguments from here on are passed as one list
+    like: int | None = None       # the argument read only for its shape, which the result has
 
 
 _ANY = tuple(range(64))  # multilinear in every argument (variadic primitives)
@@ -139,11 +140,11 @@ _ROWS = [
     # ---- internal: sum a gradient back to the shape of a broadcast operand, and the
     # reverse (spread a value over a shape); size-1 axes for a reduced gradient; a
     # constant filled to the shape of a value (the gradient of an input the output ignores)
-    Primitive("unbroadcast", 2, None, elementwise=False, linear_in=(0,)),
-    Primitive("broadcast_like", 2, None, elementwise=False, linear_in=(0,)),
+    Primitive("unbroadcast", 2, None, elementwise=False, linear_in=(0,), like=1),
+    Primitive("broadcast_like", 2, None, elementwise=False, linear_in=(0,), like=1),
     Primitive("expand_dims", 1, "expand_dims", elementwise=False, linear_in=(0,),
               keywords=("axis",)),
-    Primitive("reshape_like", 2, None, elementwise=False, linear_in=(0,)),
+    Primitive("reshape_like", 2, None, elementwise=False, linear_in=(0,), like=1),
     Primitive("product_of_others", 1, None, elementwise=False, keywords=("axis",)),
     # the two adjoints of a @ b (g: the output's adjoint), for any operand ndim
     Primitive("matmul_adjoint_a", 3, None, elementwise=False, linear_in=(0, 2)),
@@ -153,17 +154,17 @@ _ROWS = [
               keywords=("axes",)),
     Primitive("tensordot_adjoint_b", 3, None, elementwise=False, linear_in=(0, 1),
               keywords=("axes",)),
-    Primitive("trace_adjoint", 2, None, elementwise=False, linear_in=(0,)),
+    Primitive("trace_adjoint", 2, None, elementwise=False, linear_in=(0,), like=1),
     # np.einsum's adjoint where an operand has a repeated or a summed-away index
     Primitive("einsum_spread", 2, None, elementwise=False, linear_in=(0,),
-              keywords=("subscripts",)),
+              keywords=("subscripts",), like=1),
     # the part of a joined array's gradient that came from the index-th operand
     Primitive("part_of", None, None, elementwise=False, linear_in=(0,),
               keywords=("index", "axis"), sequence_from=1),
     # getitem's adjoint: zeros shaped like x with g added at x[index]
     Primitive("scatter_like", None, None, elementwise=False, linear_in=(0,),
-              keywords=("index",)),
-    Primitive("full_like", 2, "full_like", differentiable=False),
+              keywords=("index",), like=1),
+    Primitive("full_like", 2, "full_like", differentiable=False, like=0),
 ]
 
 PRIMITIVES: dict[str, Primitive] = {}

@@ -63,7 +63,8 @@ def reverse(fn: Function, wrt: tuple[int, ...], cotangents=False) -> Function:
 
 
 # arguments read only for their shape
-_SHAPE_ONLY = {"unbroadcast": 1, "broadcast_like": 1, "reshape_like": 1, "size": 0}
+_SHAPE_ONLY = {op: p.like for op, p in PRIMITIVES.items() if p.like is not None}
+_SHAPE_ONLY["size"] = 0
 
 
 def _earliest_shape_witnesses(body, primal_count, shapes, params):

@@ -21,9 +21,9 @@ def shape_classes(fn: Function) -> dict:
                           p.shape if p.shape is not None else ("input", p.var.id))
     for instr in fn.body:
         args = [() if isinstance(a, Const) else classes[a] for a in instr.args]
-        if instr.op in ("unbroadcast", "broadcast_like", "reshape_like", "full_like",
-                        "scatter_like", "trace_adjoint", "einsum_spread"):
-            result = args[0] if instr.op == "full_like" else args[1]
+        like = PRIMITIVES[instr.op].like
+        if like is not None:
+            result = args[like]
         elif PRIMITIVES[instr.op].elementwise:
             result = _broadcast(args, instr.out.id)
         else:

@@ -8,7 +8,10 @@ adjoint by the plain NumPy they reduce to for those shapes.
     %s = broadcast_like 1.0, %x;  %u = mul %s, %y    (y has u's shape)  ->  %u = mul 1.0, %y
 """
 
+import math
 from dataclasses import replace
+
+import numpy as np
 
 from ..ir.core import Builder, Const, Function, Instr, Var, substitute
 from ..ir.primitives import PRIMITIVES, implementation, keyword_arguments
@@ -55,7 +58,7 @@ def _rewrite(builder, instr, classes, spread_constants):
     if op == "size":
         axis = keyword_arguments(op, instr.params).get("axis")
         dims = shape[args[0]]
-        count = dims[axis] if axis is not None else _product(dims)
+        count = dims[axis] if axis is not None else math.prod(dims)
         return Const(count)
     if op in ("matmul_adjoint_a", "matmul_adjoint_b"):
         return _matmul_adjoint(emit, op, *args, len(shape[args[1]]), len(shape[args[2]]))
@@ -90,22 +93,9 @@ def _unspread(instr, classes, spread_constants):
         like = next(spread_constants[a][1] for a in instr.args if a in spread_constants)
         value = implementation(instr.op, instr.params)(*(a.value for a in args))
         return replace(instr, op="broadcast_like", args=(Const(float(value)), like), params=())
-    if _broadcast_shape(others) != classes[instr.out]:
+    if np.broadcast_shapes(*others) != classes[instr.out]:
         return None
     return replace(instr, args=args)
-
-
-def _broadcast_shape(shapes):
-    ndim = max(len(s) for s in shapes)
-    padded = [(1,) * (ndim - len(s)) + s for s in shapes]
-    return tuple(max(dims) for dims in zip(*padded))
-
-
-def _product(dims):
-    count = 1
-    for n in dims:
-        count *= n
-    return count
 
 
 def _emitter(builder, instr):
