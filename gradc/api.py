@@ -79,15 +79,13 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
                "wrt": list(wrt) if isinstance(wrt, (tuple, list)) else wrt}
     compiled = {}  # the argument shapes (None: any) -> the generated module
     gradient_only = {}  # shapes whose output was seen to be a scalar -> grad_<name>
-    latest = {"source": None, "path": None}
 
     def module_for(shapes):
         if shapes not in compiled:
-            module = _compiled_module(source, filename, name, {**options, "shapes": shapes})
-            compiled[shapes] = module
-            latest.update(source=module.__gradc_source__, path=module.__file__)
+            compiled[shapes] = _compiled_module(source, filename, name,
+                                                {**options, "shapes": shapes})
             if specialize:  # compiled at a call, so ``gradient`` exists
-                gradient.source, gradient.path = latest["source"], latest["path"]
+                _describe(gradient, compiled[shapes])
         return compiled[shapes]
 
     if not specialize:  # compile now: errors show where grad is called
@@ -110,9 +108,15 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
             gradient_only[shapes] = getattr(module, f"grad_{name}")
         return (value, grads) if with_value else grads
 
-    gradient.source, gradient.path = latest["source"], latest["path"]
+    _describe(gradient, compiled.get(None))
     gradient.primal = primal
     return gradient
+
+
+def _describe(gradient, module):
+    """The generated text and file behind ``gradient`` (None before any compile)."""
+    gradient.source = module and module.__gradc_source__
+    gradient.path = module and module.__file__
 
 
 def _source_of(f):

@@ -56,7 +56,7 @@ class ArrayExpressions:
         literal = constant_value(node)  # 2, -1 (names of constants stay names)
         atom = self._single(node) if literal is None else Const(literal)
         if isinstance(atom, Const):
-            if float(atom.value) != int(atom.value) or isinstance(atom.value, float):
+            if not isinstance(atom.value, int):
                 raise self.info.error(node, "an index must be an integer",
                                       "use an int constant or a size such as len(x) - 1")
             return int(atom.value)

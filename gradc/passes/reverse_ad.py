@@ -55,7 +55,9 @@ def reverse(fn: Function, wrt: tuple[int, ...], cotangents=False) -> Function:
         builder.keep_since(start, [c for _, c in wanted])
         for arg, contribution in wanted:
             if PRIMITIVES[instr.op].elementwise and shapes[arg] != shapes[instr.out]:
-                contribution = ops.unbroadcast(contribution, arg)
+                # summed back to the operand's shape; to a scalar's, that is a plain sum
+                contribution = ops.sum(contribution) if shapes[arg] == () else \
+                    ops.unbroadcast(contribution, arg)
             _accumulate(builder, adjoints, arg, contribution, loc, start)
     grads = [adjoints.get(var, Const(0.0)) for var in wrt_vars]
     body = _earliest_shape_witnesses(builder.body, len(fn.body), shapes, fn.params)
