@@ -142,7 +142,8 @@ def test_only_top_level_functions(model):
 
 
 def test_unsupported_syntax_surfaces_at_decoration(module_from_source):
-    source = "import gradc\n@gradc.grad\ndef f(x):\n    if x > 0:\n        x = -x\n    return x\n"
+    source = ("import gradc\n@gradc.grad\ndef f(x):\n    while x > 0:\n        x = -x\n"
+              "    else:\n        x = 1.0\n    return x\n")
     with pytest.raises(gradc.UnsupportedSyntaxError) as caught:
         module_from_source(source)
     assert caught.value.lineno == 4

@@ -26,7 +26,9 @@ from gradc.passes.derivatives import derived_functions, template
 from gradc.pipeline import Options, compile_source
 
 # array primitives (reductions, shape bookkeeping) and constructors: tests/test_arrays.py
-INTERNAL = {"full_like"} | {name for name, p in PRIMITIVES.items() if not p.elementwise}
+# `not` and int(): conditions and loop bounds, tested in tests/test_control_flow.py
+INTERNAL = {"full_like", "logical_not"} | \
+    {name for name, p in PRIMITIVES.items() if not p.elementwise}
 USER_FACING = sorted(set(PRIMITIVES) - INTERNAL)
 N_POINTS = 6
 TOL = 1e-6
@@ -71,6 +73,9 @@ DOMAINS: dict[str, Domain] = {
     "div": Domain(lambda r: (_u(r, -3, 3), _signed(r, 0.3, 3))),
     "pow": Domain(lambda r: (_u(r, 0.2, 3), _u(r, -2.5, 2.5))),
     "neg": Domain(lambda r: (_u(r, -3, 3),)),
+    # x / y between 2 and 3: x // y is 2, x % y is x - 2 y
+    "floor_divide": Domain(lambda r: (_u(r, 2.2, 2.8), _u(r, 1.0, 1.05))),
+    "mod": Domain(lambda r: (_u(r, 2.2, 2.8), _u(r, 1.0, 1.05))),
     # elementwise functions
     "exp": Domain(lambda r: (_u(r, -3, 3),)),
     "log": Domain(lambda r: (_u(r, 0.1, 5),)),

@@ -12,12 +12,12 @@ Comments cannot live in a Python AST, so each comment is a placeholder statement
 
 import ast
 
-from ..ir.core import Const, Function, Instr, Var
+from ..ir.core import Const, Function, Instr, Var, walk
 from ..ir.primitives import HELPERS, PRIMITIVES, call_arguments
 from .names import assign_names
 
 _OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow,
-              "matmul": ast.MatMult}
+              "matmul": ast.MatMult, "floor_divide": ast.FloorDiv, "mod": ast.Mod}
 COMMENT = "__gradc_comment_{}__"
 _HEADINGS = {"grad": "grad of", "tangent": "tangent of"}
 _COMPARISONS = {"less": ast.Lt, "less_equal": ast.LtE, "greater": ast.Gt,
@@ -55,17 +55,68 @@ class FunctionEmitter:
 
     def _statements(self, fn):
         """Assignments, each block headed once by the source line it comes from."""
-        statements, headed, lines_with_many = [], set(), _multi_instruction_lines(fn)
-        for instr in fn.body:
+        self.headed, self.lines_with_many = set(), _multi_instruction_lines(fn)
+        return self._body(fn.body)
+
+    def _body(self, body):
+        statements = []
+        for instr in body:
             loc = instr.loc
             key = (loc.role, loc.line, loc.text) if loc is not None else None
-            if key not in headed and loc is not None and loc.text:
-                statements += self._block_comments(loc, lines_with_many)
-                headed.add(key)
-            statements.append(self._assign(instr))
+            if (key not in self.headed or instr.regions) and loc is not None and loc.text:
+                statements += self._block_comments(loc, self.lines_with_many, instr)
+                self.headed.add(key)
+            if instr.regions:
+                statements += self._control(instr)
+            else:
+                statements.append(self._assign(instr))
         return statements
 
-    def _block_comments(self, loc, lines_with_many):
+    # ---- control flow
+
+    def _control(self, instr):
+        if instr.op == "if":
+            then, orelse = (self._branch(instr, block) for block in instr.regions)
+            return [ast.If(self.atom(instr.args[0]), then or [ast.Pass()], orelse)]
+        body = instr.regions[-1]
+        carried = body.params[len(body.params) - len(instr.outs):]
+        inits = instr.args[len(instr.args) - len(instr.outs):]
+        before = self._copies(carried, inits)
+        exits = 1 if instr.param("exits") else 0
+        statements = self._body(body.body) + self._copies(carried, body.results[exits:])
+        if exits:
+            go_on = ast.UnaryOp(ast.Not(), self.atom(body.results[0]))
+            statements.append(ast.If(go_on, [ast.Break()], []))
+        if instr.op == "while":
+            cond = instr.regions[0]
+            test = self._body(cond.body)
+            loop = ast.While(self.atom(cond.results[0]), statements + test, [])
+            return before + test + [loop]
+        iterated = _call(ast.Name("range"), [self.atom(a) for a in _bounds(instr.args[:3])])
+        if instr.param("reversed"):
+            iterated = _call(ast.Name("reversed"), [iterated])
+        target = ast.Name(self.names[body.params[0].id], ast.Store())
+        return before + [ast.For(target, iterated, statements or [ast.Pass()], [], None)]
+
+    def _branch(self, instr, block):
+        return self._body(block.body) + self._copies(instr.outs, block.results)
+
+    def _copies(self, targets, values):
+        """One assignment of the values whose names differ from their targets'
+        (a tuple assignment when several, which swaps correctly)."""
+        pairs = [(self.names[t.id], v) for t, v in zip(targets, values)
+                 if not (isinstance(v, Var) and self.names[v.id] == self.names[t.id])]
+        if not pairs:
+            return []
+        if len(pairs) == 1:
+            name, value = pairs[0]
+            return [ast.Assign([ast.Name(name, ast.Store())], self.atom(value), None)]
+        target = ast.Tuple([ast.Name(n, ast.Store()) for n, _ in pairs], ast.Store())
+        return [ast.Assign([target], ast.Tuple([self.atom(v) for _, v in pairs]), None)]
+
+    def _block_comments(self, loc, lines_with_many, instr=None):
+        if instr is not None and instr.regions and loc.role == "primal":
+            return []  # the loop or if itself says what it is
         if loc.role in _HEADINGS:
             texts = [f"{_HEADINGS[loc.role]}: {loc.text}"] + ([loc.note] if loc.note else [])
         elif (loc.line, loc.text) in lines_with_many:
@@ -79,7 +130,13 @@ class FunctionEmitter:
         return ast.Expr(ast.Name(COMMENT.format(len(self.comments) - 1)))
 
     def _assign(self, instr: Instr) -> ast.stmt:
-        target = ast.Name(self.names[instr.out.id], ast.Store())
+        if instr.op == "push":  # a tape: one entry (a tuple of several) per run
+            values = [self.atom(a) for a in instr.args[1:]]
+            entry = values[0] if len(values) == 1 else ast.Tuple(values)
+            append = ast.Attribute(self.atom(instr.args[0]), "append")
+            return ast.Expr(_call(append, [entry]))
+        targets = [ast.Name(self.names[out.id], ast.Store()) for out in instr.outs]
+        target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
         return ast.Assign(targets=[target], value=self.expression(instr), type_comment=None)
 
     def expression(self, instr: Instr) -> ast.expr:
@@ -95,6 +152,14 @@ class FunctionEmitter:
         if instr.op == "scatter_like":  # the index as NumPy's index expression, np.s_[...]
             index = ast.Subscript(_attribute("np", "s_"), _index(instr.param("index"), args[2:]))
             return _call(ast.Name(HELPERS[instr.op]), [*args[:2], index])
+        if instr.op == "tape":
+            return ast.List([])
+        if instr.op == "pop":
+            return _call(ast.Attribute(args[0], "pop"), [])
+        if instr.op == "int":
+            return _call(ast.Name("int"), args)
+        if instr.op == "logical_not" and instr.param("form") != "call":
+            return ast.UnaryOp(ast.Not(), args[0])
         if instr.op == "full_like" and instr.args[1] == Const(0.0):
             return _call(_attribute("np", "zeros_like"), args[:1])
         prim = PRIMITIVES[instr.op]
@@ -118,10 +183,18 @@ class FunctionEmitter:
         return ast.Constant(atom.value)
 
 
+def _bounds(bounds):
+    """range(n) for range(0, n, 1), range(a, b) for range(a, b, 1)."""
+    start, stop, step = bounds
+    if step == Const(1):
+        return [stop] if start == Const(0) else [start, stop]
+    return [start, stop, step]
+
+
 def _multi_instruction_lines(fn):
     """Primal source lines that became more than one instruction: they get a comment."""
     counts = {}
-    for instr in fn.body:
+    for instr in walk(fn.body):
         if instr.loc is not None and instr.loc.role == "primal":
             key = (instr.loc.line, instr.loc.text)
             counts[key] = counts.get(key, 0) + 1

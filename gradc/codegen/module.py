@@ -13,7 +13,7 @@ import astor
 
 from .. import __version__
 from ..ir import helpers
-from ..ir.core import Const, Function
+from ..ir.core import Const, Function, walk
 from ..ir.primitives import HELPER_NEEDS, HELPERS, PRIMITIVES
 from .emit import COMMENT, FunctionEmitter
 
@@ -56,7 +56,7 @@ def _render(node: ast.FunctionDef, comments: list[str]) -> str:
 
 
 def _all_instrs(functions):
-    return [instr for f in functions for instr in f.ir.body]
+    return [instr for f in functions for instr in walk(f.ir.body)]
 
 
 def _used_constants(functions, constants):
@@ -79,7 +79,9 @@ def _imports(functions):
                       if isinstance(a, Const) and "." in a.name}
         if instr.param("lib") == "math":
             libraries.add("math")
-        elif PRIMITIVES[instr.op].operator is None or instr.param("form") == "call":
+        elif instr.op in PRIMITIVES and PRIMITIVES[instr.op].numpy is not None and \
+                (PRIMITIVES[instr.op].operator is None or instr.param("form") == "call") \
+                or instr.op in HELPERS:
             libraries.add("np")  # np functions, and the helpers, which use numpy
     lines = ["import math"] * ("math" in libraries) + ["import numpy as np"] * ("np" in libraries)
     return "\n".join(lines)

@@ -10,38 +10,133 @@ hand-written code); otherwise a suffix keeps values apart (``x_1``).
 import heapq
 import re
 
-from ..ir.core import Function, Var
+from ..ir.core import Function, Var, walk
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
 
 def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
     """Map every value id of ``fn`` to a Python name."""
-    last_use = _last_uses(fn)
+    order = _Linear(fn)
     taken = set(reserved) | {p.name for p in fn.params}
-    taken |= {v.hint for instr in fn.body for v in instr.outs if v.hint}
+    taken |= {v.hint for instr in walk(fn.body) for v in instr.outs if v.hint}
     # names quoted in '# grad of:' comments too, so a temporary never reads as one of them
-    taken |= {word for instr in fn.body if instr.loc for word in _WORD.findall(instr.loc.text)}
-    names: dict[int, str] = {}
-    holder: dict[str, int] = {}   # name -> id of the value it holds now
+    taken |= {word for instr in walk(fn.body) if instr.loc
+              for word in _WORD.findall(instr.loc.text)}
+    namer = _Namer(order.last_use, reserved, taken)
     for p in fn.params:  # x, z, then tangents x_dot, z_dot (x_dot_1 if x_dot is taken)
-        name = base = p.name or _preferred(p.var, names)
-        while name in holder or (name in reserved and not p.name):
-            name = f"{base}_{len(holder)}"
-        names[p.var.id] = name
-        holder[name] = p.var.id
-    temporaries = _Temporaries(taken)
-    for index, instr in enumerate(fn.body):
-        temporaries.release_dead(index, holder)
-        for var in instr.outs:
-            preferred = _preferred(var, names)
-            if preferred is None:
-                name = temporaries.take(var, last_use.get(var.id, -1))
+        name = base = p.name or _preferred(p.var, namer.names)
+        while name in namer.holder or (name in reserved and not p.name):
+            name = f"{base}_{len(namer.holder)}"
+        namer.give(p.var, name)
+    namer.body(fn.body, order)
+    return namer.names
+
+
+class _Linear:
+    """Positions of a structured body read top to bottom: a control instruction's head,
+    its blocks, its end (where its outs are defined). A value read inside a loop but
+    defined outside it lives until the loop's end."""
+
+    def __init__(self, fn):
+        self.position, self.last_use, self.at = 0, {}, {}
+        self._body(fn.body, [])
+        self._next()
+        for result in fn.results:
+            self._use(result, [])
+
+    def _next(self):
+        self.position += 1
+        return self.position
+
+    def _use(self, atom, loops):
+        if isinstance(atom, Var):
+            end = max([self.at[id(loop)][1] for loop in loops if not _inside(atom, loop)],
+                      default=self.position)
+            self.last_use[atom.id] = max(self.last_use.get(atom.id, 0), self.position, end)
+
+    def _body(self, body, loops):
+        for instr in body:
+            head = self._next()
+            self.at[id(instr)] = (head, None)
+            if instr.regions:
+                self.at[id(instr)] = (head, head + _span(instr))
+            for arg in instr.args:
+                self._use(arg, loops)
+            for bound in instr.args[:3] if instr.op == "for" else ():  # read by the for
+                if isinstance(bound, Var):  # statement, after the carried values' copies
+                    self.last_use[bound.id] = max(self.last_use[bound.id], head + 1)
+            inner = loops + [instr] if instr.op in ("for", "while") else loops
+            for block in instr.regions:
+                self._body(block.body, inner)
+                self._next()
+                for result in block.results:
+                    self._use(result, inner)
+            if instr.regions:
+                self.position = self.at[id(instr)][1]
+
+
+def _span(instr):
+    """How many positions a control instruction takes, head to end."""
+    count = 0
+    for block in instr.regions:
+        for inner in block.body:
+            count += 1 + (_span(inner) if inner.regions else 0)
+        count += 1
+    return count + 1
+
+
+def _inside(var, loop):
+    return any(var in i.outs for b in loop.regions for i in walk(b.body)) or \
+        any(var in b.params for b in loop.regions)
+
+
+class _Namer:
+    def __init__(self, last_use, reserved, taken):
+        self.last_use, self.reserved = last_use, reserved
+        self.names: dict[int, str] = {}
+        self.holder: dict[str, int] = {}   # name -> id of the value it holds now
+        self.temporaries = _Temporaries(taken)
+
+    def give(self, var, name):
+        self.names[var.id] = name
+        self.holder[name] = var.id
+
+    def name(self, var, index):
+        preferred = _preferred(var, self.names)
+        if preferred is None:
+            return self.temporaries.take(var, self.last_use.get(var.id, -1))
+        return _free_variant(preferred, self.holder, self.last_use, index, self.reserved)
+
+    def body(self, body, order):
+        for instr in body:
+            head, end = order.at[id(instr)]
+            self.temporaries.release_dead(head, self.holder)
+            if instr.op in ("for", "while"):
+                self._loop(instr, order, head, end)
+            elif instr.op == "if":
+                for block in instr.regions:
+                    self.body(block.body, order)
+                for out in instr.outs:
+                    self.give(out, self.name(out, end))
             else:
-                name = _free_variant(preferred, holder, last_use, index, reserved)
-            names[var.id] = name
-            holder[name] = var.id
-    return names
+                for var in instr.outs:
+                    self.give(var, self.name(var, head))
+
+    def _loop(self, instr, order, head, end):
+        """A carried value has one name: before, throughout and after the loop."""
+        blocks = instr.regions
+        carried = len(instr.outs)
+        for position, param in enumerate(blocks[-1].params):
+            name = self.name(param, head)
+            self.give(param, name)
+            if len(blocks) == 2:  # a while loop's condition block reads the same values
+                self.give(blocks[0].params[position], name)
+        for block in blocks:
+            self.body(block.body, order)
+        for out, param in zip(instr.outs, blocks[-1].params[-carried or len(blocks[-1].params):]):
+            if carried:
+                self.give(out, self.names[param.id])
 
 
 class _Temporaries:
@@ -94,14 +189,3 @@ def _free_variant(base, holder, last_use, index, reserved):
     return candidate
 
 
-def _last_uses(fn: Function) -> dict[int, int]:
-    last = {}
-    for index, instr in enumerate(fn.body):
-        for arg in instr.args:
-            if isinstance(arg, Var):
-                last[arg.id] = index
-    end = len(fn.body)
-    for result in fn.results:
-        if isinstance(result, Var):
-            last[result.id] = end
-    return last

@@ -11,6 +11,7 @@ import ast
 from ..ir.core import Const
 from ..ir.primitives import (
     BUILTIN_NAMES,
+    CONVERSIONS,
     HELPERS,
     IMPLIED_FILL,
     MATH_NAMES,
@@ -121,8 +122,9 @@ class LibraryCalls(ArrayExpressions):
         if lib is None:
             raise self.info.error(func, f"'{spelled}' is not a function gradc knows",
                                   "call NumPy/math functions or functions of this module")
-        names = {"numpy": NUMPY_NAMES, "math": MATH_NAMES, "builtins": BUILTIN_NAMES,
-                 "helpers": HELPER_NAMES, "nn": _NN}.get(lib, {})
+        names = {"numpy": NUMPY_NAMES, "math": MATH_NAMES,
+                 "builtins": {**BUILTIN_NAMES, **CONVERSIONS}, "helpers": HELPER_NAMES,
+                 "nn": _NN}.get(lib, {})
         if attr not in names:
             supported = ", ".join(sorted(names))
             raise self.info.error(func, f"{spelled} has no derivative rule",
@@ -150,6 +152,6 @@ class LibraryCalls(ArrayExpressions):
                 return "helpers", func.id
             if func.id in self.info.imported:
                 return self.info.imported[func.id]
-            if func.id in BUILTIN_NAMES:
+            if func.id in BUILTIN_NAMES or func.id in CONVERSIONS:
                 return "builtins", func.id
         return None, None

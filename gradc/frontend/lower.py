@@ -13,13 +13,14 @@ inlined (their instructions keep their own source lines).
 
 import ast
 
-from ..ir.core import Builder, Const, Function, Loc, Param, Var
+from ..ir.core import Builder, Const, Function, Instr, Loc, Param, Var
 from .calls import HELPER_NAMES, LibraryCalls
+from .control import ControlFlow
 from .source import ModuleInfo, constant_value, library_constant
 from .unsupported import expression_hint, statement_hint
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
-           ast.MatMult: "matmul"}
+           ast.MatMult: "matmul", ast.FloorDiv: "floor_divide", ast.Mod: "mod"}
 _COMPARE = {ast.Lt: "less", ast.LtE: "less_equal", ast.Gt: "greater",
             ast.GtE: "greater_equal", ast.Eq: "equal", ast.NotEq: "not_equal"}
 _SCALAR_ANNOTATIONS = {"float", "int"}
@@ -32,10 +33,14 @@ def lower_function(info: ModuleInfo, name: str) -> Function:
     params = _lower_signature(info, node, builder)
     env = {p.name: p.var for p in params}
     results = _FunctionLowering(info, builder, (name,)).lower_body(node, env)
-    returned = node.body[-1].value if node.body else None
     return Function(name, tuple(params), tuple(builder.body), tuple(results),
                     info.filename, ast.get_docstring(node) or "",
-                    tuple_result=isinstance(returned, ast.Tuple))
+                    tuple_result=_returns_tuple(node))
+
+
+def _returns_tuple(node) -> bool:
+    return any(isinstance(n, ast.Return) and isinstance(n.value, ast.Tuple)
+               for n in ast.walk(node))
 
 
 def _lower_signature(info, node: ast.FunctionDef, builder) -> list[Param]:
@@ -83,7 +88,7 @@ def _check_decorator(info, node):
     raise info.error(node, "only gradc's own decorators are supported on compiled functions")
 
 
-class _FunctionLowering(LibraryCalls):
+class _FunctionLowering(ControlFlow, LibraryCalls):
     """Lowers the statements of one function body into a shared builder."""
 
     def __init__(self, info: ModuleInfo, builder: Builder, call_stack: tuple[str, ...],
@@ -95,6 +100,8 @@ class _FunctionLowering(LibraryCalls):
         self.env: dict[str, Var | Const] = {}
         self.loc = None
         self.statement_start = 0
+        self.unavailable: dict[str, str] = {}  # names that went out of scope, and why
+        self.tapes = set()  # lists in generated code read back (a loop's tape)
 
     # ---- statements
 
@@ -103,12 +110,12 @@ class _FunctionLowering(LibraryCalls):
         body = node.body
         if body and _is_docstring(body[0]):
             body = body[1:]
-        for stmt in body[:-1]:
-            self._statement(stmt)
-        if not body or not isinstance(body[-1], ast.Return):
+        results = self._run_statements(body)
+        if results is None:
             raise self.info.error(body[-1] if body else node,
-                                  "the function must end with a return statement")
-        return self._return(body[-1])
+                                  "the function may end without returning a value",
+                                  "end it with a return statement")
+        return results
 
     def _statement(self, stmt):
         self.loc = self._loc(stmt)
@@ -124,13 +131,25 @@ class _FunctionLowering(LibraryCalls):
             self._augmented(stmt)
         elif isinstance(stmt, ast.Pass):
             pass
-        elif isinstance(stmt, ast.Return):
-            raise self.info.error(stmt, "return is only supported as the last statement")
+        elif isinstance(stmt, ast.If):
+            self._if(stmt)
+        elif isinstance(stmt, ast.For):
+            self._for(stmt)
+        elif isinstance(stmt, ast.While):
+            self._while(stmt)
+        elif isinstance(stmt, ast.Expr) and _tape_append(stmt.value):
+            self._push(stmt.value)
         else:
             message, hint = statement_hint(stmt)
             raise self.info.error(stmt, message, hint)
 
     def _assign(self, target, value):
+        if isinstance(value, ast.List) and not value.elts and isinstance(target, ast.Name):
+            self.env[target.id] = self._emit("tape")  # generated code's tape, read back
+            self.tapes.add(self.env[target.id])
+            return
+        if _tape_method(value, "pop") and self._is_tape(value.func.value):
+            return self._pop(target, value)
         if isinstance(target, ast.Name):
             self._bind(target.id, self._single(value))
         elif isinstance(target, ast.Tuple) and all(isinstance(t, ast.Name) for t in target.elts):
@@ -155,6 +174,26 @@ class _FunctionLowering(LibraryCalls):
             raise self.info.error(stmt, "only += -= *= /= **= on names are supported")
         current = self._name(stmt.target)
         self._bind(stmt.target.id, self._emit(op, current, self._single(stmt.value)))
+
+    # ---- tapes: the lists generated adjoints keep, read back for Hessians
+
+    def _is_tape(self, node):
+        return isinstance(node, ast.Name) and self.env.get(node.id) in self.tapes
+
+    def _push(self, call):
+        if not self._is_tape(call.func.value) or len(call.args) != 1:
+            raise self.info.error(call, "lists are supported only as a loop's tape")
+        value = call.args[0]
+        values = value.elts if isinstance(value, ast.Tuple) else [value]
+        self._emit("push", self.env[call.func.value.id], *map(self._single, values))
+
+    def _pop(self, target, call):
+        names = target.elts if isinstance(target, ast.Tuple) else [target]
+        outs = tuple(self.builder.fresh(n.id) for n in names)
+        self.builder.body.append(Instr(outs, "pop", (self.env[call.func.value.id],),
+                                       loc=self.loc))
+        for name, out in zip(names, outs):
+            self.env[name.id] = out
 
     def _bind(self, name, atom):
         if isinstance(atom, Var) and atom.hint == "":
@@ -197,9 +236,14 @@ class _FunctionLowering(LibraryCalls):
             return self._emit("neg", operand) if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.Call):
             return self._call(node)
-        if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
-            return self._emit(_COMPARE[type(node.ops[0])], self._single(node.left),
-                              self._single(node.comparators[0]))
+        if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+            return self._chained_comparison(node)
+        if isinstance(node, ast.BoolOp):
+            return self._boolean(node)
+        if isinstance(node, ast.IfExp):
+            return self._if_expression(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return self._emit("logical_not", self._single(node.operand))
         if isinstance(node, ast.Subscript):
             return self._subscript(node)
         if isinstance(node, ast.Attribute):
@@ -209,9 +253,15 @@ class _FunctionLowering(LibraryCalls):
         message, hint = expression_hint(node)
         raise self.info.error(node, message, hint)
 
+    def _comparison(self, op, left, right):
+        return self._emit(_COMPARE[type(op)], left, right)
+
     def _name(self, node: ast.Name):
-        if node.id in self.env:
+        if node.id in self.env and self.env[node.id] not in self.tapes:
             return self.env[node.id]
+        if node.id in self.unavailable:
+            raise self.info.error(node, f"'{node.id}' {self.unavailable[node.id]}",
+                                  "assign it before the 'if' or loop too")
         if node.id in self.info.constants:
             return Const(self.info.constants[node.id], node.id)
         if node.id in self.info.functions or node.id in self.info.imported:
@@ -273,6 +323,15 @@ class _NoFresh:
 
     def fresh(self, hint=""):
         return Var(-1, hint)
+
+
+def _tape_method(node, method) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == method and isinstance(node.func.value, ast.Name))
+
+
+def _tape_append(node) -> bool:
+    return _tape_method(node, "append")
 
 
 def _is_docstring(stmt) -> bool:

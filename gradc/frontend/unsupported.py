@@ -7,10 +7,6 @@ module as what a user is told instead.
 import ast
 
 _STATEMENTS = {
-    ast.If: ("'if' statements are not supported yet",
-             "write both branches as one expression, e.g. np.maximum(x, 0) for a ReLU"),
-    ast.For: ("'for' loops are not supported yet", None),
-    ast.While: ("'while' loops are not supported yet", None),
     ast.Try: ("'try' is not supported", "gradc compiles pure numeric code"),
     ast.With: ("'with' is not supported", "gradc compiles pure numeric code"),
     ast.Import: ("imports inside the function are not supported",
@@ -28,15 +24,14 @@ _STATEMENTS = {
                "assign it to a name or remove it"),
 }
 
-_OPERATORS = {
-    ast.FloorDiv: ("'//' has no derivative rule", "use '/'"),
-    ast.Mod: ("'%' has no derivative rule", None),
-}
+_OPERATORS = {}
 
 
 def statement_hint(stmt) -> tuple[str, str | None]:
     """(message, hint) for a statement the lowering does not accept."""
     kind = type(stmt)
+    if kind is ast.Expr and isinstance(stmt.value, ast.Yield | ast.YieldFrom):
+        return "generators (yield) are not supported", "return the values instead"
     if kind in _STATEMENTS:
         return _STATEMENTS[kind]
     if isinstance(stmt, ast.AsyncFunctionDef | ast.AsyncFor | ast.AsyncWith):
@@ -56,11 +51,7 @@ def expression_hint(node) -> tuple[str, str | None]:
     if isinstance(node, ast.Attribute):
         return _attribute_hint(node)
     if isinstance(node, ast.Compare):
-        return "chained comparisons and 'is'/'in' are not supported", \
-            "compare two values at a time, e.g. (a < b) * (b < c)"
-    if isinstance(node, ast.BoolOp | ast.IfExp):
-        return "'and', 'or' and conditional expressions are not supported yet", \
-            "np.where(condition, a, b) selects between two values"
+        return "'is' and 'in' are not supported", "compare numbers with < <= > >= == !="
     if isinstance(node, ast.Lambda):
         return "lambda is not supported", "define a function at module level"
     if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp):

@@ -1,9 +1,12 @@
-"""Core IR data types: a function is a straight-line list of single-assignment instructions.
+"""Core IR data types: a function is a list of single-assignment instructions, where
+control flow (``if``, ``for``, ``while``) is structured: an instruction whose ``regions``
+hold nested blocks.
 
-Every value (``Var``) is defined exactly once, by a parameter or an instruction, so the
-adjoint of a value is one accumulator and CSE/DCE are single sweeps. Instructions carry a
-``regions`` slot so structured control flow (if/loops) can nest bodies without changing
-these types.
+Every value (``Var``) is defined exactly once, by a parameter, a block parameter or an
+instruction, so the adjoint of a value is one accumulator and CSE/DCE are single sweeps.
+Scoping follows Python's: a value defined in a branch of an ``if`` stays visible after it
+(the adjoint of that branch reads it, under the same condition); a value defined in a
+loop body is visible only inside that body.
 """
 
 from dataclasses import dataclass, field, replace
@@ -51,15 +54,25 @@ class Loc:
 
 
 @dataclass(frozen=True)
+class Block:
+    """A nested body: ``params`` are bound on entry (a loop's index and carried values),
+    ``results`` are what it yields (an ``if``'s values, a loop's next carried values)."""
+
+    params: tuple["Var", ...]
+    body: tuple["Instr", ...]
+    results: tuple["Atom", ...]
+
+
+@dataclass(frozen=True)
 class Instr:
-    """``outs = op(*args; params)``; ``regions`` will hold nested bodies for control flow."""
+    """``outs = op(*args; params)``; control-flow ops (ir/control.py) nest ``regions``."""
 
     outs: tuple[Var, ...]
     op: str
     args: tuple[Atom, ...]
     params: tuple[tuple[str, object], ...] = ()
     loc: Loc | None = None
-    regions: tuple = ()
+    regions: tuple[Block, ...] = ()
 
     @property
     def out(self) -> Var:
@@ -101,7 +114,9 @@ class Function:
 
     def max_id(self) -> int:
         ids = [p.var.id for p in self.params]
-        ids += [v.id for instr in self.body for v in instr.outs]
+        for instr in walk(self.body):
+            ids += [v.id for v in instr.outs]
+            ids += [v.id for block in instr.regions for v in block.params]
         return max(ids, default=-1)
 
 
@@ -147,6 +162,38 @@ class Builder:
                 needed.append(instr)
                 live.update(a for a in instr.args if isinstance(a, Var))
         self.body[start:] = reversed(needed)
+
+
+def walk(body):
+    """Every instruction of ``body``, nested ones included, in program order."""
+    for instr in body:
+        yield instr
+        for block in instr.regions:
+            yield from walk(block.body)
+
+
+def uses(instr: Instr):
+    """The values an instruction reads: its arguments and, for control flow, what its
+    blocks read from outside themselves."""
+    found = [a for a in instr.args if isinstance(a, Var)]
+    for block in instr.regions:
+        found += free_values(block)
+    return found
+
+
+def free_values(block: Block) -> list:
+    """The values a block reads that it does not define, in first-use order."""
+    defined = set(block.params)
+    found = {}
+    for instr in block.body:
+        for var in uses(instr):
+            if var not in defined:
+                found.setdefault(var)
+        defined.update(v for inner in walk([instr]) for v in inner.outs)
+    for atom in block.results:
+        if isinstance(atom, Var) and atom not in defined:
+            found.setdefault(atom)
+    return list(found)
 
 
 def substitute(atom, mapping):

@@ -12,17 +12,71 @@ def run(fn: Function, *args, **kwargs):
     bound = _bind(fn, args, kwargs)
     for param, value in zip(fn.params, bound):
         env[param.var] = value
-
-    def read(atom):
-        return atom.value if isinstance(atom, Const) else env[atom]
-
     with np.errstate(all="ignore"):
-        for instr in fn.body:
-            impl = implementation(instr.op, instr.params)
-            positional, keywords = call_arguments(instr.op, instr.params, map(read, instr.args))
-            env[instr.out] = impl(*positional, **keywords)
-    results = tuple(read(r) for r in fn.results)
+        _run_body(fn.body, env)
+    results = tuple(_read(env, r) for r in fn.results)
     return results[0] if len(results) == 1 else results
+
+
+def _read(env, atom):
+    return atom.value if isinstance(atom, Const) else env[atom]
+
+
+def _run_body(body, env):
+    for instr in body:
+        values = [_read(env, a) for a in instr.args]
+        if instr.regions:
+            outs = _CONTROL[instr.op](instr, values, env)
+        elif instr.op == "pop":
+            outs = values[0].pop()
+        else:
+            impl = implementation(instr.op, instr.params)
+            positional, keywords = call_arguments(instr.op, instr.params, values)
+            outs = (impl(*positional, **keywords),)
+        for out, value in zip(instr.outs, outs):
+            env[out] = value
+
+
+def _run_block(block, env, values):
+    for param, value in zip(block.params, values):
+        env[param] = value
+    _run_body(block.body, env)
+    return [_read(env, r) for r in block.results]
+
+
+def _if(instr, values, env):
+    then, orelse = instr.regions
+    return _run_block(then if values[0] else orelse, env, ())
+
+
+def _for(instr, values, env):
+    start, stop, step, *carried = values
+    indices = range(start, stop, step)
+    for index in reversed(indices) if instr.param("reversed") else indices:
+        carried, go_on = _next(instr, _run_block(instr.regions[0], env, (index, *carried)))
+        if not go_on:
+            break
+    return carried
+
+
+def _next(instr, results):
+    """(next carried values, whether to go on)."""
+    if instr.param("exits"):
+        return results[1:], results[0]
+    return results, True
+
+
+def _while(instr, values, env):
+    cond, body = instr.regions
+    carried = values
+    while _run_block(cond, env, carried)[0]:
+        carried, go_on = _next(instr, _run_block(body, env, carried))
+        if not go_on:
+            break
+    return carried
+
+
+_CONTROL = {"if": _if, "for": _for, "while": _while}
 
 
 def _bind(fn, args, kwargs):

@@ -32,6 +32,7 @@ class Primitive:
                                   # arguments (np.reshape) or "before" them (np.einsum)
     sequence_from: int | None = None  # arguments from here on are passed as one list
     like: int | None = None       # the argument read only for its shape, which the result has
+    effect: bool = False          # acts on a list (a loop's tape): never merged or reordered
 
 
 _ANY = tuple(range(64))  # multilinear in every argument (variadic primitives)
@@ -86,7 +87,12 @@ _ROWS = [
     Primitive("logsumexp", 1, elementwise=False, keywords=("axis", "keepdims")),
     Primitive("softmax", 1, elementwise=False, keywords=("axis",)),
     Primitive("log_softmax", 1, elementwise=False, keywords=("axis",)),
-    # ---- comparisons: zero gradient
+    # ---- integer arithmetic (sizes, loop bounds): zero gradient, except x % y in x
+    Primitive("floor_divide", 2, "floor_divide", operator="//", differentiable=False),
+    Primitive("mod", 2, "mod", operator="%"),
+    Primitive("int", 1, None, elementwise=False, differentiable=False),
+    # ---- comparisons and truth: zero gradient
+    Primitive("logical_not", 1, None, elementwise=False, differentiable=False),
     Primitive("less", 2, "less", operator="<", differentiable=False),
     Primitive("less_equal", 2, "less_equal", operator="<=", differentiable=False),
     Primitive("greater", 2, "greater", operator=">", differentiable=False),
@@ -165,6 +171,11 @@ _ROWS = [
     Primitive("scatter_like", None, None, elementwise=False, linear_in=(0,),
               keywords=("index",), like=1),
     Primitive("full_like", 2, "full_like", differentiable=False, like=0),
+    # ---- a loop's tape, a plain list: values the adjoint needs are appended (as one
+    # tuple per iteration) while the loop runs, and popped by the reversed loop
+    Primitive("tape", 0, None, elementwise=False, differentiable=False, effect=True),
+    Primitive("push", None, None, elementwise=False, differentiable=False, effect=True),
+    Primitive("pop", 1, None, elementwise=False, differentiable=False, effect=True),
 ]
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -184,6 +195,7 @@ for _op in ("add", "subtract", "multiply", "divide", "negative", "less", "less_e
 NUMPY_NAMES.update({"zeros_like": "full_like", "ones_like": "full_like"})
 MATH_NAMES = {p.math: p.name for p in _ROWS if p.math}
 BUILTIN_NAMES = {"abs": "abs", "pow": "pow"}
+CONVERSIONS = {"int": "int"}  # int(n): a loop bound or size, no gradient
 # Constructors spelled with an implied fill value: np.zeros_like(x) is full_like(x, 0.0).
 IMPLIED_FILL = {"zeros_like": 0.0, "ones_like": 1.0}
 # Helpers that generated modules define and call (their source is in ir/helpers.py);
@@ -216,6 +228,9 @@ _OPERATOR_IMPLS = {
     "less": lambda x, y: x < y, "less_equal": lambda x, y: x <= y,
     "greater": lambda x, y: x > y, "greater_equal": lambda x, y: x >= y,
     "equal": lambda x, y: x == y, "not_equal": lambda x, y: x != y,
+    "floor_divide": lambda x, y: x // y, "mod": lambda x, y: x % y,
+    "logical_not": lambda x: not x, "int": int, "tape": list,
+    "push": lambda tape, *values: tape.append(values), "pop": lambda tape: tape.pop(),
 }
 
 

@@ -2,7 +2,10 @@
 
     func f(%x.0, %z.1):
       %a.2 = mul %x.0, %z.1                 ; line 3
-      return %a.2
+      %s.5 = for 0, %n.3, 1, %a.2 (%i.6, %s.7):     ; line 4
+        %s.8 = mul %s.7, %x.0               ; line 5
+        yield %s.8
+      return %s.5
 """
 
 from .core import Function, Instr
@@ -13,10 +16,27 @@ def format_instr(instr: Instr) -> str:
     args = ", ".join(map(str, instr.args))
     params = "".join(f" {k}={v}" for k, v in instr.params)
     text = f"{outs} = {instr.op} {args}{params}"
+    if instr.regions and instr.op != "if":
+        text += " (" + ", ".join(map(str, instr.regions[-1].params)) + "):"
     if instr.loc is not None:
         role = "" if instr.loc.role == "primal" else f" {instr.loc.role}"
         text = f"{text:<40} ; line {instr.loc.line}{role}"
     return text
+
+
+def _format_body(body, indent) -> list[str]:
+    lines = []
+    for instr in body:
+        lines.append(indent + format_instr(instr))
+        labels = {"if": ("then:", "else:"), "while": ("cond:", "do:")}.get(instr.op, ("",))
+        for label, block in zip(labels, instr.regions):
+            inner = indent + "  "
+            if label:
+                lines.append(inner + label)
+                inner += "  "
+            lines += _format_body(block.body, inner)
+            lines.append(inner + "yield " + ", ".join(map(str, block.results)))
+    return lines
 
 
 def format_function(fn: Function) -> str:
@@ -29,6 +49,6 @@ def format_function(fn: Function) -> str:
             text += f" = {p.default}"
         params.append(text)
     lines = [f"func {fn.name}({', '.join(params)}):"]
-    lines += ["  " + format_instr(instr) for instr in fn.body]
+    lines += _format_body(fn.body, "  ")
     lines.append("  return " + ", ".join(map(str, fn.results)))
     return "\n".join(lines) + "\n"

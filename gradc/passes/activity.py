@@ -2,18 +2,59 @@
 results. Only these get adjoints; everything else is left to the primal code (or DCE).
 
     f(x, c): a = x * x; b = c * 2; y = a + b    wrt x   ->   active = {x, a, y}
+
+A loop's carried value depends on ``wrt`` if its initial value does or its body makes
+it so, which may take a second sweep of the body. Inside blocks every value counts as
+reaching the results (an approximation on the safe side).
 """
 
-from ..ir.core import Function, Var
+from ..ir.control import carried_params, loop_inits
+from ..ir.core import Function, Var, uses, walk
 
 
 def active_values(fn: Function, wrt: list[Var]) -> set[Var]:
     varied = set(wrt)
-    for instr in fn.body:
-        if any(isinstance(a, Var) and a in varied for a in instr.args):
-            varied.update(instr.outs)
+    _vary(fn.body, varied)
     useful = {r for r in fn.results if isinstance(r, Var)}
     for instr in reversed(fn.body):
         if any(out in useful for out in instr.outs):
-            useful.update(a for a in instr.args if isinstance(a, Var))
+            useful.update(uses(instr))
+            useful.update(v for i in walk([instr]) for v in i.outs)
+            useful.update(p for i in walk([instr]) for b in i.regions for p in b.params)
     return varied & useful
+
+
+def _vary(body, varied):
+    for instr in body:
+        if instr.op == "if":
+            for block in instr.regions:
+                _vary(block.body, varied)
+            for k, out in enumerate(instr.outs):
+                if any(_in(b.results[k], varied) for b in instr.regions):
+                    varied.add(out)
+        elif instr.regions:
+            _vary_loop(instr, varied)
+        elif any(_in(a, varied) for a in instr.args):
+            varied.update(instr.outs)
+
+
+def _vary_loop(instr, varied):
+    inits = loop_inits(instr)
+    exits = 1 if instr.param("exits") else 0
+    while True:
+        for block in instr.regions:
+            offset = len(block.params) - len(inits)
+            for k, init in enumerate(inits):
+                if _in(init, varied) or instr.outs[k] in varied:
+                    varied.add(block.params[offset + k])
+            _vary(block.body, varied)
+        results = instr.regions[-1].results[exits:]
+        grown = {instr.outs[k] for k, r in enumerate(results)
+                 if _in(r, varied) or carried_params(instr)[k] in varied} - varied
+        if not grown:
+            return
+        varied.update(grown)
+
+
+def _in(atom, varied):
+    return isinstance(atom, Var) and atom in varied

@@ -3,16 +3,75 @@
     %t.3 = exp %x.0        (never used)         ->   (removed)
     %y.4 = mul %x.0, 2.0                             %y.4 = mul %x.0, 2.0
     return %y.4                                      return %y.4
+
+Control flow: an ``if`` keeps the outs someone reads; a loop keeps its carried values
+(the next iteration may read them); a tape's push keeps only the entries its pop still
+gives out, and both go when none does.
 """
 
-from ..ir.core import Function, Var
+from dataclasses import replace
+
+from ..ir.core import Block, Function, Var, walk
 
 
 def dce(fn: Function) -> Function:
     live = {r for r in fn.results if isinstance(r, Var)}
+    return fn.with_body(_sweep(fn.body, live, {}))
+
+
+def _sweep(body, live, popped) -> list:
+    """``popped``: tape -> which of its entries a live pop gives out."""
     kept = []
-    for instr in reversed(fn.body):
-        if any(out in live for out in instr.outs):
+    for instr in reversed(body):
+        instr = _live_part(instr, live, popped)
+        if instr is not None:
             kept.append(instr)
             live.update(a for a in instr.args if isinstance(a, Var))
-    return fn.with_body(reversed(kept))
+    return kept[::-1]
+
+
+def _live_part(instr, live, popped):
+    if instr.op == "pop":
+        wanted = tuple(out in live for out in instr.outs)
+        if not any(wanted):
+            return None
+        popped[instr.args[0]] = wanted
+        return replace(instr, outs=tuple(o for o, w in zip(instr.outs, wanted) if w))
+    if instr.op == "push":
+        wanted = popped.get(instr.args[0])
+        if wanted is None:
+            return None
+        values = [v for v, w in zip(instr.args[1:], wanted) if w]
+        return replace(instr, args=(instr.args[0], *values))
+    if instr.op == "if":
+        return _live_if(instr, live, popped)
+    if instr.op in ("for", "while"):
+        return _live_loop(instr, live, popped)
+    return instr if any(out in live for out in instr.outs) else None
+
+
+def _live_if(instr, live, popped):
+    keep = [k for k, out in enumerate(instr.outs) if out in live]
+    regions = []
+    for block in instr.regions:
+        inner = set(live) | {block.results[k] for k in keep if isinstance(block.results[k], Var)}
+        body = _sweep(block.body, inner, popped)
+        live.update(inner)
+        regions.append(Block((), tuple(body), tuple(block.results[k] for k in keep)))
+    if not keep and not any(block.body for block in regions):
+        return None
+    return replace(instr, outs=tuple(instr.outs[k] for k in keep), regions=tuple(regions))
+
+
+def _live_loop(instr, live, popped):
+    """Every carried value stays (the next iteration may read it); only what the body
+    computes for nothing goes, and the loop itself if nothing reads its outs."""
+    inner = set(live)
+    inner.update(a for block in instr.regions for a in block.results if isinstance(a, Var))
+    regions = tuple(replace(block, body=tuple(_sweep(block.body, inner, popped)))
+                    for block in reversed(instr.regions))[::-1]
+    if not any(out in live for out in instr.outs) and \
+            not any(i.op == "push" for r in regions for i in walk(r.body)):
+        return None
+    live.update(inner)
+    return replace(instr, regions=regions)

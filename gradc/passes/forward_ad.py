@@ -28,6 +28,9 @@ from .vjp_rules import Ops, centered_and_count, tie_weights, vjp
 def forward(fn: Function, wrt: tuple[int, ...] | None = None) -> Function:
     """``fn`` taking ``(*params, *tangents)`` and returning ``(*results, *tangents)``:
     a tangent for each parameter in ``wrt`` (all by default); the others are constants."""
+    if any(instr.regions for instr in fn.body):
+        raise GradcError(f"{fn.name}: forward mode (jvp, hvp, hessian, jacobian) through "
+                         "if/for/while is not supported yet; gradc.grad and gradc.vjp are")
     builder = Builder.after(fn)
     tangents: dict[Var, Var] = {}
     params = list(fn.params)

@@ -9,6 +9,9 @@ add up). Adjoint code refers to primal values by name, never recomputes or expan
       %a.2 = mul %x.0, %z.1        ->       %x_bar.4 = mul %a_bar.3, %z.1
       %b.3 = exp %a.2                       %z_bar.5 = mul %a_bar.3, %x.0
       return %b.3                           return %b.3, %x_bar.4, %z_bar.5
+
+Control flow is reversed structurally (passes/reverse_control.py): an ``if`` by an
+``if`` on the same condition, a loop by a loop over the same iterations in reverse.
 """
 
 from dataclasses import replace
@@ -16,6 +19,7 @@ from dataclasses import replace
 from ..ir.core import Builder, Const, Function, Loc, Param, Var
 from ..ir.primitives import PRIMITIVES
 from .activity import active_values
+from .reverse_control import ControlAdjoints, count_trips, with_pushes
 from .shapes import shape_classes
 from .vjp_rules import Ops, vjp
 
@@ -27,41 +31,22 @@ def reverse(fn: Function, wrt: tuple[int, ...], cotangents=False) -> Function:
     ``cotangents``, with one new parameter per result (``y_bar``): a vector-Jacobian
     product."""
     builder = Builder.after(fn)
-    builder.body = list(fn.body)
+    fn = count_trips(fn, builder)
     wrt_vars = [fn.params[i].var for i in wrt]
-    active = active_values(fn, wrt_vars)
-    shapes = shape_classes(fn)
-    adjoints: dict[Var, Var | Const] = {}
+    sweep = _Sweep(builder, active_values(fn, wrt_vars), shape_classes(fn),
+                   [p.var for p in fn.params] + [out for i in fn.body for out in i.outs])
     seeds = [Const(1.0)]
     if cotangents:
         seeds = [builder.fresh(f"{getattr(r, 'hint', '') or 'out'}_bar") for r in fn.results]
         fn = replace(fn, params=fn.params + tuple(Param(s) for s in seeds))
     for result, seed in zip(fn.results, seeds):
-        if isinstance(result, Var) and result in active:
-            previous = adjoints.get(result)
-            adjoints[result] = seed if previous is None else builder.emit(
-                "add", (previous, seed), loc=Loc(0, "", role="grad"), of=result)
-    for instr in reversed(fn.body):
-        g = adjoints.pop(instr.out, None)
-        if g is None or _is_zero(g):
-            continue
-        loc = replace(instr.loc, role="grad", note=PRIMITIVES[instr.op].kink)
-        start = len(builder.body)
-        ops = Ops(builder, loc, instr)
-        wanted = [(arg, c) for arg, c in zip(instr.args, vjp(ops, instr, g))
-                  if c is not None and isinstance(arg, Var) and arg in active]
-        # what a rule built for arguments needing no gradient goes (an inactive or
-        # constant exponent must not evaluate log(x), even in unoptimized code)
-        builder.keep_since(start, [c for _, c in wanted])
-        for arg, contribution in wanted:
-            if PRIMITIVES[instr.op].elementwise and shapes[arg] != shapes[instr.out]:
-                # summed back to the operand's shape; to a scalar's, that is a plain sum
-                contribution = ops.sum(contribution) if shapes[arg] == () else \
-                    ops.unbroadcast(contribution, arg)
-            _accumulate(builder, adjoints, arg, contribution, loc, start)
-    grads = [adjoints.get(var, Const(0.0)) for var in wrt_vars]
-    body = _earliest_shape_witnesses(builder.body, len(fn.body), shapes, fn.params)
-    return fn.with_body(body, [*fn.results, *grads])
+        if isinstance(result, Var) and result in sweep.active:
+            sweep.accumulate(result, seed, Loc(0, "", role="grad"), len(builder.body))
+    sweep.body(fn.body)
+    grads = [sweep.adjoints.get(var, Const(0.0)) for var in wrt_vars]
+    adjoint = sweep.witnessed(builder.body)
+    primal = with_pushes(fn.body, sweep.pushes)
+    return fn.with_body([*sweep.tapes, *primal, *adjoint], [*fn.results, *grads])
 
 
 # arguments read only for their shape
@@ -69,32 +54,71 @@ _SHAPE_ONLY = {op: p.like for op, p in PRIMITIVES.items() if p.like is not None}
 _SHAPE_ONLY["size"] = 0
 
 
-def _earliest_shape_witnesses(body, primal_count, shapes, params):
-    """Shape-only arguments point to the first value known to have that shape, so a
-    value needed for nothing else (the loss under a mean, say) can be left uncomputed."""
-    first = {}
-    for var in [p.var for p in params] + [i.out for i in body[:primal_count]]:
-        first.setdefault(shapes.get(var), var)
-    rewritten = list(body[:primal_count])
-    for instr in body[primal_count:]:
-        position = _SHAPE_ONLY.get(instr.op)
-        like = instr.args[position] if position is not None else None
-        if isinstance(like, Var) and like in shapes:
-            args = list(instr.args)
-            args[position] = first[shapes[like]]
-            instr = replace(instr, args=tuple(args))
-        rewritten.append(instr)
-    return rewritten
+class _Sweep(ControlAdjoints):
+    """The backward sweep: adjoint code goes to ``builder.body``."""
 
+    def __init__(self, builder, active, shapes, top_level):
+        self.builder, self.active, self.shapes = builder, active, shapes
+        self.adjoints: dict[Var, Var | Const] = {}
+        self.first_of_shape = {}  # a shape class -> the first top-level value with it
+        for var in top_level:
+            self.first_of_shape.setdefault(shapes.get(var), var)
+        self.tapes, self.pushes, self.loop_depth = [], {}, 0
 
-def _accumulate(builder, adjoints, arg, contribution, loc, start):
-    previous = adjoints.get(arg)
-    if previous is None:
-        if isinstance(contribution, Var) and not contribution.hint:
-            contribution = builder.rename(contribution, start, of=arg)
-        adjoints[arg] = contribution
-    else:
-        adjoints[arg] = builder.emit("add", (previous, contribution), loc=loc, of=arg)
+    def body(self, instrs):
+        for instr in reversed(instrs):
+            if instr.regions:
+                self.control(instr)
+            else:
+                self.primitive(instr)
+
+    def primitive(self, instr):
+        g = self.adjoints.pop(instr.out, None)
+        if g is None or _is_zero(g):
+            return
+        builder = self.builder
+        loc = replace(instr.loc, role="grad", note=PRIMITIVES[instr.op].kink)
+        start = len(builder.body)
+        ops = Ops(builder, loc, instr)
+        wanted = [(arg, c) for arg, c in zip(instr.args, vjp(ops, instr, g))
+                  if c is not None and isinstance(arg, Var) and arg in self.active]
+        # what a rule built for arguments needing no gradient goes (an inactive or
+        # constant exponent must not evaluate log(x), even in unoptimized code)
+        builder.keep_since(start, [c for _, c in wanted])
+        for arg, contribution in wanted:
+            if PRIMITIVES[instr.op].elementwise and \
+                    self.shapes.get(arg) != self.shapes.get(instr.out):
+                # summed back to the operand's shape; to a scalar's, that is a plain sum
+                contribution = ops.sum(contribution) if self.shapes.get(arg) == () else \
+                    ops.unbroadcast(contribution, arg)
+            self.accumulate(arg, contribution, loc, start)
+
+    def accumulate(self, arg, contribution, loc, start):
+        if not isinstance(arg, Var) or arg not in self.active:
+            return
+        previous = self.adjoints.get(arg)
+        if previous is None:
+            if isinstance(contribution, Var) and not contribution.hint:
+                contribution = self.builder.rename(contribution, start, of=arg)
+            self.adjoints[arg] = contribution
+        else:
+            self.adjoints[arg] = self.builder.emit("add", (previous, contribution), loc=loc,
+                                                   of=arg)
+
+    def witnessed(self, instrs):
+        """Shape-only arguments point to the first value known to have that shape, so a
+        value needed for nothing else (the loss under a mean, say) can be left
+        uncomputed, and a loop's adjoint need not keep it."""
+        rewritten = []
+        for instr in instrs:
+            position = _SHAPE_ONLY.get(instr.op)
+            like = instr.args[position] if position is not None else None
+            if isinstance(like, Var) and self.shapes.get(like) in self.first_of_shape:
+                args = list(instr.args)
+                args[position] = self.first_of_shape[self.shapes[like]]
+                instr = replace(instr, args=tuple(args))
+            rewritten.append(instr)
+        return rewritten
 
 
 def materialize_gradients(fn: Function, wrt: tuple[int, ...]) -> Function:

@@ -9,6 +9,7 @@ unbroadcast only where an operand's class differs from its result's.
 
 import numpy as np
 
+from ..ir.control import loop_inits
 from ..ir.core import Const, Function, Var
 from ..ir.primitives import PRIMITIVES, call_arguments, implementation, keyword_arguments
 
@@ -19,8 +20,19 @@ def shape_classes(fn: Function) -> dict:
         twin = p.var.of if p.var.of is not None and p.var.of in classes else None
         classes[p.var] = (classes[twin] if twin is not None else
                           p.shape if p.shape is not None else ("input", p.var.id))
-    for instr in fn.body:
-        args = [() if isinstance(a, Const) else classes[a] for a in instr.args]
+    _sweep(fn.body, classes)
+    return classes
+
+
+def _sweep(body, classes):
+    for instr in body:
+        args = [_class(a, classes) for a in instr.args]
+        if instr.regions:
+            _control(instr, args, classes)
+            continue
+        if instr.op in ("push", "pop"):
+            _tape(instr, args, classes)
+            continue
         like = PRIMITIVES[instr.op].like
         if like is not None:
             result = args[like]
@@ -30,7 +42,52 @@ def shape_classes(fn: Function) -> dict:
             result = _reshaped(instr, args)
         for out in instr.outs:
             classes[out] = result
-    return classes
+
+
+def _tape(instr, args, classes):
+    """A popped value has the class of the value pushed in its place."""
+    key = ("tape", instr.args[0].id)
+    if instr.op == "push":
+        classes[key] = args[1:]
+        return
+    pushed = classes.get(key, ())
+    for k, out in enumerate(instr.outs):
+        classes[out] = pushed[k] if k < len(pushed) else ("popped", out.id)
+
+
+def _class(atom, classes):
+    return () if isinstance(atom, Const) else classes[atom]
+
+
+def _control(instr, args, classes):
+    """An ``if`` out has its branches' class where they agree; a carried value keeps
+    its initial class if the body provably keeps it (else a class of its own), and a
+    loop index or tape entry is a number of unknown kind."""
+    if instr.op == "if":
+        for block in instr.regions:
+            _sweep(block.body, classes)
+        for k, out in enumerate(instr.outs):
+            then, orelse = (_class(b.results[k], classes) for b in instr.regions)
+            classes[out] = then if then == orelse else ("phi", out.id)
+        return
+    inits = [_class(a, classes) for a in loop_inits(instr)]
+    exits = 1 if instr.param("exits") else 0
+    kept = [True] * len(inits)  # the body provably keeps this carried value's class
+    while True:  # a class changes at most once, to one of the value's own
+        for block in instr.regions:
+            offset = len(block.params) - len(inits)
+            for param in block.params[:offset]:
+                classes[param] = ("index", param.id)
+            for param, c, same in zip(block.params[offset:], inits, kept):
+                classes[param] = c if same else ("carried", param.id)
+            _sweep(block.body, classes)
+        results = [_class(r, classes) for r in instr.regions[-1].results[exits:]]
+        narrowed = [same and r == c for same, r, c in zip(kept, results, inits)]
+        if narrowed == kept:
+            break
+        kept = narrowed
+    for out, c, same in zip(instr.outs, inits, kept):
+        classes[out] = c if same else ("out", out.id)
 
 
 _REDUCTIONS = {"sum", "mean", "max", "min", "logsumexp", "var", "std", "prod", "norm"}

@@ -15,7 +15,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..ir.core import Const, Function, Instr, Var, substitute
+from ..ir.control import drop_constant_carries
+from ..ir.core import Const, Function, Instr, Var, substitute, walk
 from ..ir.primitives import call_arguments, implementation
 
 _UNFOLDABLE = {"unbroadcast", "broadcast_like", "full_like"}
@@ -23,17 +24,66 @@ _UNFOLDABLE = {"unbroadcast", "broadcast_like", "full_like"}
 
 def simplify(fn: Function) -> Function:
     mapping: dict[Var, Var | Const] = {}
-    defs: dict[Var, Instr] = {}
+    body = _sweep(fn.body, mapping, {})
+    return fn.with_body(body, [substitute(r, mapping) for r in fn.results])
+
+
+def _sweep(instrs, mapping, defs) -> list:
     body = []
-    for instr in fn.body:
+    for instr in instrs:
         instr = replace(instr, args=tuple(substitute(a, mapping) for a in instr.args))
+        if instr.regions:
+            instr = _control(instr, mapping, defs)
+            if instr is not None:
+                body.append(instr)
+            continue
         result = _rewrite(instr, defs)
         if isinstance(result, Instr):
             body.append(result)
             defs[result.out] = result
         else:
             mapping[instr.out] = result
-    return fn.with_body(body, [substitute(r, mapping) for r in fn.results])
+    return body
+
+
+def _control(instr, mapping, defs):
+    """Blocks simplified; an ``if`` out that is the same on both paths, or that is the
+    condition itself, and a loop's carried value that never changes, become atoms."""
+    regions = tuple(replace(b, body=tuple(_sweep(b.body, mapping, defs)),
+                            results=tuple(substitute(r, mapping) for r in b.results))
+                    for b in instr.regions)
+    instr = replace(instr, regions=regions)
+    if instr.op == "if":
+        return _fold_if(instr, mapping, defs)
+    return drop_constant_carries(instr, mapping)
+
+
+def _fold_if(instr, mapping, defs):
+    cond = instr.args[0]
+    boolean = isinstance(cond, Var) and cond in defs and defs[cond].op in _BOOLEAN
+    then, orelse = instr.regions
+    keep = []
+    for k, (a, b) in enumerate(zip(then.results, orelse.results)):
+        if a == b and not _defined_in(a, instr):
+            mapping[instr.outs[k]] = a
+        elif boolean and (a, b) in ((Const(True), Const(False)), (cond, Const(False)),
+                                    (Const(True), cond)):
+            mapping[instr.outs[k]] = cond
+        else:
+            keep.append(k)
+    if not keep and not then.body and not orelse.body:
+        return None
+    return replace(instr, outs=tuple(instr.outs[k] for k in keep), regions=tuple(
+        replace(b, results=tuple(b.results[k] for k in keep)) for b in instr.regions))
+
+
+_BOOLEAN = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal",
+            "logical_not"}
+
+
+def _defined_in(atom, instr):
+    return isinstance(atom, Var) and any(atom in i.outs for b in instr.regions
+                                         for i in walk(b.body))
 
 
 def _rewrite(instr: Instr, defs):

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..ir.control import rename_instr
 from ..ir.core import Builder, Const, Function, Instr, Var, substitute
 from ..ir.primitives import PRIMITIVES, implementation, keyword_arguments
 from .shapes import shape_classes
@@ -26,6 +27,9 @@ def specialize(fn: Function) -> Function:
     mapping: dict[Var, Var | Const] = {}
     spread_constants: dict[Var, tuple] = {}  # broadcast constants: (constant, like)
     for instr in fn.body:
+        if instr.regions:  # loops and branches keep their shape-generic code
+            builder.body.append(rename_instr(instr, mapping))
+            continue
         instr = replace(instr, args=tuple(substitute(a, mapping) for a in instr.args))
         result = _rewrite(builder, instr, classes, spread_constants)
         if isinstance(result, Instr):

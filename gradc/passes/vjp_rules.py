@@ -63,6 +63,10 @@ def _pow(ops, g, x, y, out):
             ops.mul(ops.mul(g, out), ops.log(x)))
 
 
+def _mod(ops, g, x, y, out):  # x % y = x - floor(x / y) * y, with floor's slope 0
+    return g, ops.neg(ops.mul(g, ops.floor_divide(x, y)))
+
+
 def _neg(ops, g, x, out):
     return (ops.neg(g),)
 
@@ -240,7 +244,7 @@ def _lower(ops, tree, g, args, out):
 
 
 VJP_RULES = {"add": _add, "sub": _sub, "mul": _mul, "div": _div, "pow": _pow, "neg": _neg,
-             "where": _where,
+             "mod": _mod, "where": _where,
              "sum": _sum, "expand_dims": _expand_dims, "broadcast_like": _broadcast_like,
              "unbroadcast": _unbroadcast, "mean": _mean, "transpose": _transpose,
              "reshape": _reshape, "ravel": _reshape, "reshape_like": _reshape_like,
