@@ -129,9 +129,9 @@ class _Namer:
         carried = len(instr.outs)
         for position, param in enumerate(blocks[-1].params):
             name = self.name(param, head)
-            self.give(param, name)
             if len(blocks) == 2:  # a while loop's condition block reads the same values
                 self.give(blocks[0].params[position], name)
+            self.give(param, name)  # the body's value holds the name through the body
         for block in blocks:
             self.body(block.body, order)
         for out, param in zip(instr.outs, blocks[-1].params[-carried or len(blocks[-1].params):]):

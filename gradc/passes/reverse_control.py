@@ -180,8 +180,9 @@ class ControlAdjoints:
         self.loop_depth -= 1
         outs = [self.builder.fresh(of=v) for v in [params[k] for k in active] + outer]
         bounds = (Const(0), instr.outs[-1], Const(1)) if counted else instr.args[:3]
+        backwards = not counted and not instr.param("reversed")  # the other way round
         self.builder.body.append(for_instr(outs, bounds, carried_init + outer_init, block,
-                                           loc, backwards=not counted))
+                                           loc, backwards))
         self.adjoints.update(zip(outer, outs[len(active):]))
         for k, out in zip(active, outs):
             self.accumulate(inits[k], out, loc, len(self.builder.body))

@@ -54,6 +54,8 @@ def _rewrite(builder, instr, classes, spread_constants):
     """What the instruction becomes for the known shapes: an atom (the last instruction
     emitted computes it), a replacement instruction, or None to keep it."""
     shape = {a: classes[a] if isinstance(a, Var) else () for a in instr.args}
+    if not all(map(_concrete, [*shape.values(), classes[instr.out]])):
+        return None  # a shape that loops or branches leave open
     emit = _emitter(builder, instr)
     op, args = instr.op, instr.args
     if op in ("unbroadcast", "broadcast_like", "reshape_like") and \
