@@ -82,10 +82,13 @@ class ControlFlow:
         if skip == _TRUE or not rest:
             return
 
+        def skipped():
+            self.env["$skip"] = _TRUE
+
         def run_rest():  # where the rest runs, nothing jumped
             self.env.update({flag: _FALSE for flag in _FLAGS})
             self._run_statements(rest)
-        self._branches(skip, lambda: None, run_rest)
+        self._branches(skip, skipped, run_rest)
 
     def _returning_if(self, stmt, rest) -> list:
         """``if`` with a return in it: the rest of the function goes into each branch
@@ -144,9 +147,14 @@ class ControlFlow:
         """Names bound on both paths with different values (phis), and the rest."""
         names, merged = [], []
         self.env = {}
+        # a path that jumped reads nothing more: a name the other path binds is kept
+        jumped = then_env.get("$skip") == _TRUE or else_env.get("$skip") == _TRUE
         for name in then_env.keys() | else_env.keys():
             a, b = then_env.get(name), else_env.get(name)
-            if a is None or b is None:
+            if (a is None or b is None) and (jumped or self.info.generated) \
+                    and name not in before:
+                self.env[name] = a if b is None else b
+            elif a is None or b is None:
                 self._forget(name, before, "is assigned in only one branch of an 'if'")
             elif a == b:
                 self.env[name] = a

@@ -224,7 +224,7 @@ class _FunctionLowering(ControlFlow, LibraryCalls):
         return values[0]
 
     def _expr(self, node):
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float, bool):
             return Const(node.value)
         if isinstance(node, ast.Name):
             return self._name(node)

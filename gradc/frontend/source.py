@@ -22,6 +22,9 @@ class ModuleInfo:
     imported: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (lib, attr)
     constants: dict[str, float] = field(default_factory=dict)
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)
+    # gradc's own reverse-mode code, read back for forward mode over it: an adjoint
+    # branch reads values of the primal branch taken under the same condition
+    generated: bool = False
 
     def error(self, node, message, hint=None) -> UnsupportedSyntaxError:
         """An error located at ``node``, quoting its source line."""

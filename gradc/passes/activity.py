@@ -14,7 +14,7 @@ from ..ir.core import Function, Var, uses, walk
 
 def active_values(fn: Function, wrt: list[Var]) -> set[Var]:
     varied = set(wrt)
-    _vary(fn.body, varied)
+    vary(fn.body, varied)
     useful = {r for r in fn.results if isinstance(r, Var)}
     for instr in reversed(fn.body):
         if any(out in useful for out in instr.outs):
@@ -24,11 +24,20 @@ def active_values(fn: Function, wrt: list[Var]) -> set[Var]:
     return varied & useful
 
 
-def _vary(body, varied):
+def vary(body, varied):
+    """Add to ``varied`` the values of ``body`` that depend on those in it. A tape
+    entry depends on them if the value pushed in its place does."""
     for instr in body:
-        if instr.op == "if":
+        if instr.op == "push":
+            tape = instr.args[0]
+            varied.update(("tape", tape, k) for k, v in enumerate(instr.args[1:])
+                          if _in(v, varied))
+        elif instr.op == "pop":
+            varied.update(out for k, out in enumerate(instr.outs)
+                          if ("tape", instr.args[0], k) in varied)
+        elif instr.op == "if":
             for block in instr.regions:
-                _vary(block.body, varied)
+                vary(block.body, varied)
             for k, out in enumerate(instr.outs):
                 if any(_in(b.results[k], varied) for b in instr.regions):
                     varied.add(out)
@@ -47,7 +56,7 @@ def _vary_loop(instr, varied):
             for k, init in enumerate(inits):
                 if _in(init, varied) or instr.outs[k] in varied:
                     varied.add(block.params[offset + k])
-            _vary(block.body, varied)
+            vary(block.body, varied)
         results = instr.regions[-1].results[exits:]
         grown = {instr.outs[k] for k, r in enumerate(results)
                  if _in(r, varied) or carried_params(instr)[k] in varied} - varied

@@ -20,7 +20,9 @@ from dataclasses import replace
 from ..errors import GradcError
 from ..ir.core import Builder, Const, Function, Loc, Param, Var
 from ..ir.primitives import PRIMITIVES, keyword_arguments
+from .activity import vary
 from .array_rules import JOINS
+from .forward_control import ControlTangents
 from .shapes import shape_classes
 from .vjp_rules import Ops, centered_and_count, tie_weights, vjp
 
@@ -28,9 +30,6 @@ from .vjp_rules import Ops, centered_and_count, tie_weights, vjp
 def forward(fn: Function, wrt: tuple[int, ...] | None = None) -> Function:
     """``fn`` taking ``(*params, *tangents)`` and returning ``(*results, *tangents)``:
     a tangent for each parameter in ``wrt`` (all by default); the others are constants."""
-    if any(instr.regions for instr in fn.body):
-        raise GradcError(f"{fn.name}: forward mode (jvp, hvp, hessian, jacobian) through "
-                         "if/for/while is not supported yet; gradc.grad and gradc.vjp are")
     builder = Builder.after(fn)
     tangents: dict[Var, Var] = {}
     params = list(fn.params)
@@ -38,18 +37,39 @@ def forward(fn: Function, wrt: tuple[int, ...] | None = None) -> Function:
         p = fn.params[index]
         tangents[p.var] = builder.fresh(of=p.var, suffix="dot")
         params.append(Param(tangents[p.var], shape=p.shape))
-    for instr in fn.body:
-        builder.body.append(instr)
-        active = [(i, tangents[a]) for i, a in enumerate(instr.args)
-                  if isinstance(a, Var) and a in tangents]
-        if active and PRIMITIVES[instr.op].differentiable:
-            tangent = _tangent(builder, instr, active)
-            if not (isinstance(tangent, Const) and tangent.value == 0):  # a constant's
-                tangents[instr.out] = tangent  # tangent: nothing to carry forward
+    varied = set(tangents)
+    vary(fn.body, varied)
+    _Sweep(builder, tangents, varied).body(fn.body)
     draft = replace(fn, params=tuple(params), body=tuple(builder.body))
     classes = shape_classes(draft)
     out_tangents = [_result_tangent(builder, r, tangents.get(r), classes) for r in fn.results]
     return replace(draft, body=tuple(builder.body), results=fn.results + tuple(out_tangents))
+
+class _Sweep(ControlTangents):
+    """The forward sweep: each instruction, then its output's tangent."""
+
+    def __init__(self, builder, tangents, varied):
+        self.builder, self.tangents, self.varied = builder, tangents, varied
+        self.tape_tangents = {}  # a tape -> the entries pushed with their tangents
+
+    def body(self, instrs):
+        for instr in instrs:
+            if instr.regions:
+                self.control(instr)
+            elif instr.op in ("push", "pop"):
+                self.tape(instr)
+            else:
+                self.primitive(instr)
+
+    def primitive(self, instr):
+        self.builder.body.append(instr)
+        active = [(i, self.tangents[a]) for i, a in enumerate(instr.args)
+                  if isinstance(a, Var) and a in self.tangents]
+        if active and PRIMITIVES[instr.op].differentiable:
+            tangent = _tangent(self.builder, instr, active)
+            if not (isinstance(tangent, Const) and tangent.value == 0):  # a constant's
+                self.tangents[instr.out] = tangent  # tangent: nothing to carry forward
+
 
 def _tangent(builder, instr, active):
     """The sum over active arguments of (partial derivative) * (argument's tangent)."""
