@@ -92,8 +92,8 @@ def vjp_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
 def _differentiated(fn, wrt, options, trace):
     stage = _stager(options, trace)
     fn = stage("reverse", fn)
-    if options.shapes is not None:
-        fn = stage("specialize", specialize(fn))
+    if options.shapes is not None:  # after a cleanup, which settles a loop's constants
+        fn = stage("specialize", specialize(optimize(fn) if options.optimize else fn))
     if options.optimize:
         fn = stage("cleanup", optimize(fn))
     return stage("materialize", materialize_gradients(fn, wrt))

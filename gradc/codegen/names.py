@@ -13,6 +13,7 @@ import re
 from ..ir.core import Function, Var, walk
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
+_TEMPORARY = re.compile(r"t\d+")
 
 
 def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
@@ -24,6 +25,7 @@ def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
     taken |= {word for instr in walk(fn.body) if instr.loc
               for word in _WORD.findall(instr.loc.text)}
     namer = _Namer(order.last_use, reserved, taken)
+    namer.pushed = {i.args[0]: i.args[1:] for i in walk(fn.body) if i.op == "push"}
     for p in fn.params:  # x, z, then tangents x_dot, z_dot (x_dot_1 if x_dot is taken)
         name = base = p.name or _preferred(p.var, namer.names)
         while name in namer.holder or (name in reserved and not p.name):
@@ -108,6 +110,12 @@ class _Namer:
             return self.temporaries.take(var, self.last_use.get(var.id, -1))
         return _free_variant(preferred, self.holder, self.last_use, index, self.reserved)
 
+    def _name_like(self, pushed, var, index):
+        name = self.names.get(pushed.id) if isinstance(pushed, Var) else None
+        if name is None or _TEMPORARY.fullmatch(name):
+            return self.name(var, index)
+        return _free_variant(name, self.holder, self.last_use, index, self.reserved)
+
     def body(self, body, order):
         for instr in body:
             head, end = order.at[id(instr)]
@@ -119,6 +127,9 @@ class _Namer:
                     self.body(block.body, order)
                 for out in instr.outs:
                     self.give(out, self.name(out, end))
+            elif instr.op == "pop":  # a value read back from a tape keeps its name
+                for var, pushed in zip(instr.outs, self.pushed[instr.args[0]]):
+                    self.give(var, self._name_like(pushed, var, head))
             else:
                 for var in instr.outs:
                     self.give(var, self.name(var, head))
@@ -134,6 +145,11 @@ class _Namer:
             self.give(param, name)  # the body's value holds the name through the body
         for block in blocks:
             self.body(block.body, order)
+        go_on = blocks[-1].results[0] if instr.param("exits") else None
+        carried_names = {self.names[p.id] for p in blocks[-1].params}
+        if isinstance(go_on, Var) and self.names[go_on.id] in carried_names:
+            # read after the carried values are copied: it needs a name of its own
+            self.give(go_on, self.temporaries.take(go_on, end, unused=True))
         for out, param in zip(instr.outs, blocks[-1].params[-carried or len(blocks[-1].params):]):
             if carried:
                 self.give(out, self.names[param.id])
@@ -155,8 +171,9 @@ class _Temporaries:
             if holder.get(f"t{number}") == var_id:
                 heapq.heappush(self.free, number)
 
-    def take(self, var, last_use) -> str:
-        if self.free:
+    def take(self, var, last_use, unused=False) -> str:
+        """``unused``: a number no value has had yet."""
+        if self.free and not unused:
             number = heapq.heappop(self.free)
         else:
             self.count += 1

@@ -148,12 +148,15 @@ class ControlFlow:
         names, merged = [], []
         self.env = {}
         # a path that jumped reads nothing more: a name the other path binds is kept
+        # (the jumped path gives a placeholder, never read)
         jumped = then_env.get("$skip") == _TRUE or else_env.get("$skip") == _TRUE
         for name in then_env.keys() | else_env.keys():
             a, b = then_env.get(name), else_env.get(name)
-            if (a is None or b is None) and (jumped or self.info.generated) \
-                    and name not in before:
+            if (a is None or b is None) and self.info.generated and name not in before:
                 self.env[name] = a if b is None else b
+            elif (a is None or b is None) and jumped and name not in before:
+                names.append(name)
+                merged.append((Const(0.0) if a is None else a, Const(0.0) if b is None else b))
             elif a is None or b is None:
                 self._forget(name, before, "is assigned in only one branch of an 'if'")
             elif a == b:

@@ -104,7 +104,7 @@ def _reshaped(instr, args):
         return ()
     if instr.op == "size":  # a number, whatever the shape
         return ()
-    if all(_concrete(c) for c in args) and not _reads_values(instr):
+    if all(_concrete(c) or _is_index(c) for c in args) and not _reads_values(instr, args):
         shape = _evaluated_shape(instr, args)
         if shape is not None:
             return shape
@@ -115,14 +115,22 @@ def _reshaped(instr, args):
 _VALUES_FROM = {"zeros": 0, "ones": 0, "eye": 0, "arange": 0, "getitem": 1, "scatter_like": 2}
 
 
-def _reads_values(instr):
+def _reads_values(instr, args):
+    """Whether sizes or indices only known at run time decide the result's shape (a loop
+    index does not: it is an integer, whichever)."""
     start = _VALUES_FROM.get(instr.op)
-    return start is not None and any(isinstance(a, Var) for a in instr.args[start:])
+    return start is not None and any(isinstance(a, Var) and not _is_index(c)
+                                     for a, c in zip(instr.args[start:], args[start:]))
+
+
+def _is_index(c):
+    return isinstance(c, tuple) and c[:1] == ("index",)
 
 
 def _evaluated_shape(instr, args):
     """The result's shape, from running the operation on empty arrays of known shape."""
-    values = [a.value if isinstance(a, Const) else np.empty(c) for a, c in zip(instr.args, args)]
+    values = [a.value if isinstance(a, Const) else 0 if _is_index(c) else np.empty(c)
+              for a, c in zip(instr.args, args)]
     positional, keywords = call_arguments(instr.op, instr.params, values)
     try:
         with np.errstate(all="ignore"):

@@ -13,7 +13,6 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..ir.control import rename_instr
 from ..ir.core import Builder, Const, Function, Instr, Var, substitute
 from ..ir.primitives import PRIMITIVES, implementation, keyword_arguments
 from .shapes import shape_classes
@@ -26,12 +25,20 @@ def specialize(fn: Function) -> Function:
     builder = Builder.after(fn)
     mapping: dict[Var, Var | Const] = {}
     spread_constants: dict[Var, tuple] = {}  # broadcast constants: (constant, like)
-    for instr in fn.body:
-        if instr.regions:  # loops and branches keep their shape-generic code
-            builder.body.append(rename_instr(instr, mapping))
-            continue
+    _sweep(fn.body, builder, mapping, classes, spread_constants)
+    return fn.with_body(builder.body, [substitute(r, mapping) for r in fn.results])
+
+
+def _sweep(instrs, builder, mapping, classes, spread_constants):
+    for instr in instrs:
         instr = replace(instr, args=tuple(substitute(a, mapping) for a in instr.args))
-        result = _rewrite(builder, instr, classes, spread_constants)
+        if instr.regions:  # the blocks of loops and branches, the same way
+            builder.body.append(replace(instr, regions=tuple(
+                _block(b, builder, mapping, classes, spread_constants)
+                for b in instr.regions)))
+            continue
+        result = _rewrite(builder, instr, classes, spread_constants) \
+            if len(instr.outs) == 1 else None
         if isinstance(result, Instr):
             builder.body.append(result)
         elif result is None:
@@ -43,7 +50,14 @@ def specialize(fn: Function) -> Function:
         kept = result if isinstance(result, Instr) else instr
         if kept.op == "broadcast_like" and isinstance(kept.args[0], Const):
             spread_constants[kept.out] = kept.args
-    return fn.with_body(builder.body, [substitute(r, mapping) for r in fn.results])
+
+
+def _block(block, builder, mapping, classes, spread_constants):
+    saved, builder.body = builder.body, []
+    _sweep(block.body, builder, mapping, classes, spread_constants)
+    body, builder.body = builder.body, saved
+    return replace(block, body=tuple(body),
+                   results=tuple(substitute(r, mapping) for r in block.results))
 
 
 def _concrete(c):
@@ -54,7 +68,7 @@ def _rewrite(builder, instr, classes, spread_constants):
     """What the instruction becomes for the known shapes: an atom (the last instruction
     emitted computes it), a replacement instruction, or None to keep it."""
     shape = {a: classes[a] if isinstance(a, Var) else () for a in instr.args}
-    if not all(map(_concrete, [*shape.values(), classes[instr.out]])):
+    if not all(map(_concrete, [*shape.values(), classes.get(instr.out)])):
         return None  # a shape that loops or branches leave open
     emit = _emitter(builder, instr)
     op, args = instr.op, instr.args
