@@ -77,16 +77,24 @@ class FunctionEmitter:
     def _control(self, instr):
         if instr.op == "if":
             then, orelse = (self._branch(instr, block) for block in instr.regions)
-            return [ast.If(self.atom(instr.args[0]), then or [ast.Pass()], orelse)]
+            test = self.atom(instr.args[0])
+            if not then and orelse:  # if c: pass / else: ...  reads better as if not c:
+                test, then, orelse = ast.UnaryOp(ast.Not(), test), orelse, []
+            return [ast.If(test, then or [ast.Pass()], orelse)]
         body = instr.regions[-1]
         carried = body.params[len(body.params) - len(instr.outs):]
         inits = instr.args[len(instr.args) - len(instr.outs):]
         before = self._copies(carried, inits)
         exits = 1 if instr.param("exits") else 0
-        statements = self._body(body.body) + self._copies(carried, body.results[exits:])
+        statements = self._body(body.body)
+        stop = self.atom(body.results[0]) if exits else None
+        if ("stop", id(instr)) in self.names:  # the copies below overwrite its name
+            saved = ast.Name(self.names[("stop", id(instr))], ast.Store())
+            statements.append(ast.Assign([saved], stop, None))
+            stop = ast.Name(saved.id)
+        statements += self._copies(carried, body.results[exits:])
         if exits:
-            go_on = ast.UnaryOp(ast.Not(), self.atom(body.results[0]))
-            statements.append(ast.If(go_on, [ast.Break()], []))
+            statements.append(ast.If(stop, [ast.Break()], []))
         if instr.op == "while":
             cond = instr.regions[0]
             test = self._body(cond.body)

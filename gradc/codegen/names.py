@@ -145,11 +145,11 @@ class _Namer:
             self.give(param, name)  # the body's value holds the name through the body
         for block in blocks:
             self.body(block.body, order)
-        go_on = blocks[-1].results[0] if instr.param("exits") else None
+        stop = blocks[-1].results[0] if instr.param("exits") else None
         carried_names = {self.names[p.id] for p in blocks[-1].params}
-        if isinstance(go_on, Var) and self.names[go_on.id] in carried_names:
-            # read after the carried values are copied: it needs a name of its own
-            self.give(go_on, self.temporaries.take(go_on, end, unused=True))
+        if isinstance(stop, Var) and self.names[stop.id] in carried_names:
+            # read after the carried values are copied: a copy under a name of its own
+            self.names[("stop", id(instr))] = self.temporaries.take(stop, end, unused=True)
         for out, param in zip(instr.outs, blocks[-1].params[-carried or len(blocks[-1].params):]):
             if carried:
                 self.give(out, self.names[param.id])

@@ -226,7 +226,7 @@ class ControlFlow:
         outs = [self.builder.fresh(_hint(name)) for name in carried]
         self.loc = loc
         instr = make(outs, Block(block.params, block.body, tuple(results)))
-        if len(results) > len(carried):  # led by whether to go on
+        if len(results) > len(carried):  # led by whether to stop
             instr = replace(instr, params=instr.params + (("exits", True),))
         self.builder.body.append(instr)
         self.env = before
@@ -239,14 +239,13 @@ class ControlFlow:
             self.env["$skip"] = self.env["$exit"] = self.env["$ret"]
 
     def _loop_body(self, stmts, carried) -> list:
-        """The next carried values, led by whether to go on when the loop may exit."""
+        """The next carried values, led by whether to stop when the loop may exit."""
         self._run_statements(stmts)
         results = [self.env[name] for name in carried]
         exit_flag = self.env["$exit"]
         if exit_flag == _FALSE:
             return results
-        go_on = _FALSE if exit_flag == _TRUE else self._emit("logical_not", exit_flag)
-        return [go_on, *results]
+        return [exit_flag, *results]
 
     def _carried(self, stmt) -> list:
         """The names the loop reassigns that exist before it, and the return flags."""

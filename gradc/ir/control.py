@@ -4,7 +4,8 @@
         one block per branch; the outs are the values of the branch taken
     %h, %s = for %start, %stop, %step, %h0, %s0 {(%i, %h.1, %s.1) -> (%h.2, %s.2)}
         range(start, stop, step), or its reverse with param reversed=True; the body gets
-        the index and the carried values and yields the next carried values
+        the index and the carried values and yields the next carried values, led, with
+        param exits=True, by whether to stop (a break)
     %h, %n = while %h0, 0 {cond: (%h.1, %n.1) -> (%c)} {body: (%h.2, %n.2) -> (...)}
         the condition block and the body both get the carried values
 

@@ -53,25 +53,25 @@ def _for(instr, values, env):
     start, stop, step, *carried = values
     indices = range(start, stop, step)
     for index in reversed(indices) if instr.param("reversed") else indices:
-        carried, go_on = _next(instr, _run_block(instr.regions[0], env, (index, *carried)))
-        if not go_on:
+        carried, stop = _next(instr, _run_block(instr.regions[0], env, (index, *carried)))
+        if stop:
             break
     return carried
 
 
 def _next(instr, results):
-    """(next carried values, whether to go on)."""
+    """(next carried values, whether to stop)."""
     if instr.param("exits"):
         return results[1:], results[0]
-    return results, True
+    return results, False
 
 
 def _while(instr, values, env):
     cond, body = instr.regions
     carried = values
     while _run_block(cond, env, carried)[0]:
-        carried, go_on = _next(instr, _run_block(body, env, carried))
-        if not go_on:
+        carried, stop = _next(instr, _run_block(body, env, carried))
+        if stop:
             break
     return carried
 

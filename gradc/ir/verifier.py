@@ -76,7 +76,7 @@ class _Verifier:
         for block in instr.regions:  # a loop body's values stay inside it
             self.block(block, set(visible), len(block.params))
         self.count(carried_params(instr), inits, instr.op)
-        exits = 1 if instr.param("exits") else 0  # led by whether to go on
+        exits = 1 if instr.param("exits") else 0  # led by whether to stop
         self.count(instr.regions[-1].results[exits:], inits, instr.op)
 
     def count(self, got, wanted, what):
