@@ -19,7 +19,7 @@ from dataclasses import replace
 from ..ir.core import Builder, Const, Function, Loc, Param, Var
 from ..ir.primitives import PRIMITIVES
 from .activity import active_values
-from .reverse_control import ControlAdjoints, count_trips, with_pushes
+from .reverse_control import SHAPE_ONLY, ControlAdjoints, count_trips, with_pushes
 from .shapes import shape_classes
 from .vjp_rules import Ops, vjp
 
@@ -47,11 +47,6 @@ def reverse(fn: Function, wrt: tuple[int, ...], cotangents=False) -> Function:
     adjoint = sweep.witnessed(builder.body)
     primal = with_pushes(fn.body, sweep.pushes)
     return fn.with_body([*sweep.tapes, *primal, *adjoint], [*fn.results, *grads])
-
-
-# arguments read only for their shape
-_SHAPE_ONLY = {op: p.like for op, p in PRIMITIVES.items() if p.like is not None}
-_SHAPE_ONLY["size"] = 0
 
 
 class _Sweep(ControlAdjoints):
@@ -111,7 +106,7 @@ class _Sweep(ControlAdjoints):
         uncomputed, and a loop's adjoint need not keep it."""
         rewritten = []
         for instr in instrs:
-            position = _SHAPE_ONLY.get(instr.op)
+            position = SHAPE_ONLY.get(instr.op)
             like = instr.args[position] if position is not None else None
             if isinstance(like, Var) and self.shapes.get(like) in self.first_of_shape:
                 args = list(instr.args)

@@ -31,7 +31,12 @@ from ..ir.control import (
     rename_block,
     rename_instr,
 )
-from ..ir.core import Block, Const, Instr, Var, free_values
+from ..ir.core import Block, Const, Instr, Var, free_values, uses
+from ..ir.primitives import PRIMITIVES
+
+# the argument of each primitive read only for its shape
+SHAPE_ONLY = {op: p.like for op, p in PRIMITIVES.items() if p.like is not None}
+SHAPE_ONLY["size"] = 0
 
 
 def count_trips(fn, builder):
@@ -195,6 +200,7 @@ class ControlAdjoints:
         if self.loop_depth == 0:
             return adjoint
         defined = set(forward.params) | {out for i in forward.body for out in i.outs}
+        adjoint = self._fewer_witnesses(adjoint, defined)
         needed = [v for v in free_values(adjoint) if v in defined]
         if not needed:
             return adjoint
@@ -205,3 +211,27 @@ class ControlAdjoints:
         renamed = rename_block(adjoint, dict(zip(needed, kept)))
         pop = Instr(tuple(kept), "pop", (tape,))
         return Block(adjoint.params, (pop, *renamed.body), renamed.results)
+
+    def _fewer_witnesses(self, adjoint: Block, defined) -> Block:
+        """A value read only for its shape is replaced by one of the same shape class
+        that goes on the tape anyway (x for sin(x) * x under a sum, say)."""
+        read = [v for instr in adjoint.body if instr.regions for v in uses(instr)]
+        read += [v for instr in adjoint.body if not instr.regions
+                 for position, v in enumerate(instr.args)
+                 if isinstance(v, Var) and SHAPE_ONLY.get(instr.op) != position]
+        read += [r for r in adjoint.results if isinstance(r, Var)]
+        kept = {}
+        for v in read:
+            if v in defined:
+                kept.setdefault(self.shapes.get(v), v)
+        body = []
+        for instr in adjoint.body:
+            position = SHAPE_ONLY.get(instr.op)
+            like = instr.args[position] if position is not None and not instr.regions \
+                else None
+            if like in defined and like not in read and self.shapes.get(like) in kept:
+                args = list(instr.args)
+                args[position] = kept[self.shapes[like]]
+                instr = replace(instr, args=tuple(args))
+            body.append(instr)
+        return replace(adjoint, body=tuple(body))
