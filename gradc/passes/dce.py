@@ -4,13 +4,14 @@
     %y.4 = mul %x.0, 2.0                             %y.4 = mul %x.0, 2.0
     return %y.4                                      return %y.4
 
-Control flow: an ``if`` keeps the outs someone reads; a loop keeps its carried values
-(the next iteration may read them); a tape's push keeps only the entries its pop still
-gives out, and both go when none does.
+Control flow: an ``if`` keeps the outs someone reads; a loop keeps the carried values
+that its live outs, its condition or the rest of its body read; a tape's push keeps only
+the entries its pop still gives out, and both go when none does.
 """
 
 from dataclasses import replace
 
+from ..ir.control import loop_inits
 from ..ir.core import Block, Function, Var, walk
 
 
@@ -64,14 +65,49 @@ def _live_if(instr, live, popped):
 
 
 def _live_loop(instr, live, popped):
-    """Every carried value stays (the next iteration may read it); only what the body
-    computes for nothing goes, and the loop itself if nothing reads its outs."""
-    inner = set(live)
-    inner.update(a for block in instr.regions for a in block.results if isinstance(a, Var))
-    regions = tuple(replace(block, body=tuple(_sweep(block.body, inner, popped)))
-                    for block in reversed(instr.regions))[::-1]
-    if not any(out in live for out in instr.outs) and \
-            not any(i.op == "push" for r in regions for i in walk(r.body)):
+    """The carried values that something reads: the loop's live outs, and those the
+    kept part of the body or the condition needs, until that set stops growing. The
+    loop itself goes if nothing reads it and it keeps no tape."""
+    inits = loop_inits(instr)
+    exits = 1 if instr.param("exits") else 0
+    keep = {k for k, out in enumerate(instr.outs) if out in live}
+    while True:
+        inner, regions = _loop_sweep(instr, keep, live, dict(popped))
+        needed = {k for block in instr.regions
+                  for k, param in enumerate(block.params[len(block.params) - len(inits):])
+                  if param in inner}
+        if needed <= keep:
+            break
+        keep |= needed
+    inner, regions = _loop_sweep(instr, keep, live, popped)
+    if not keep and not any(i.op == "push" for r in regions for i in walk(r.body)):
         return None
     live.update(inner)
-    return replace(instr, regions=regions)
+    order = sorted(keep)
+    lead = len(instr.args) - len(inits)
+    pruned = []
+    for block in regions:
+        offset = len(block.params) - len(inits)
+        is_body = block is regions[-1]
+        head = block.results[:exits] if is_body else block.results
+        tail = tuple(block.results[exits + k] for k in order) if is_body else ()
+        pruned.append(Block(block.params[:offset] + tuple(block.params[offset + k]
+                                                          for k in order),
+                            block.body, head + tail))
+    return replace(instr, outs=tuple(instr.outs[k] for k in order),
+                   args=instr.args[:lead] + tuple(inits[k] for k in order),
+                   regions=tuple(pruned))
+
+
+def _loop_sweep(instr, keep, live, popped):
+    """(what the kept part of the loop reads, its blocks with only that part)."""
+    exits = 1 if instr.param("exits") else 0
+    inner = set(live)
+    body = instr.regions[-1]
+    wanted = [body.results[exits + k] for k in keep] + list(body.results[:exits])
+    inner.update(a for a in wanted if isinstance(a, Var))
+    if instr.op == "while":
+        inner.update(a for a in instr.regions[0].results if isinstance(a, Var))
+    regions = tuple(replace(block, body=tuple(_sweep(block.body, inner, popped)))
+                    for block in reversed(instr.regions))[::-1]
+    return inner, regions
