@@ -112,3 +112,24 @@ def test_worked_example_2_matches_the_lectures_backward_pass(seed):
     _, committed = generated.value_and_grad_loss(alpha1, alpha2, alpha3, x, y)
     for ours, theirs in zip(grads, committed):
         np.testing.assert_allclose(ours, theirs, rtol=1e-14)
+
+
+def test_loops_example_matches_finite_differences_and_exact_values():
+    """examples/loops.py: each function's gradient from the committed generated module
+    against gradc.check_grad's finite differences, on both sides of its branches, and
+    the values calculus gives."""
+    example = load(ROOT / "examples" / "loops.py", "example_loops")
+    generated = load(ROOT / "generated" / "loops_grad.py", "generated_loops")
+    rng = np.random.default_rng(0)
+    W, U = 0.3 * rng.normal(size=(4, 4)), rng.normal(size=(4, 3))
+    h0, X = rng.normal(size=4), rng.normal(size=(5, 3))
+    assert gradc.check_grad(example.rnn_loss, W, U, h0, X, wrt=(0, 1, 2, 3)) < 1e-7
+    assert generated.value_and_grad_rnn_loss(W, U, h0, X)[0] == \
+        pytest.approx(example.rnn_loss(W, U, h0, X), rel=1e-14)
+    for r in (-3.0, -0.4, 0.7, 2.5):  # both branches of the Huber loss
+        assert generated.grad_huber(r) == pytest.approx(np.clip(r, -1.0, 1.0), rel=1e-14)
+    for c in (0.5, 2.0, 9.0):  # d sqrt(c) / dc
+        assert generated.grad_newton_sqrt(c) == pytest.approx(0.5 / math.sqrt(c), rel=1e-9)
+    x = np.array([0.2, -0.5, 1.5, 0.3, 2.0])
+    dx, dlevel = generated.grad_sum_to_first_peak(x, 1.0)  # stops after x[2]
+    assert np.array_equal(dx, [1.0, 1.0, 1.0, 0.0, 0.0]) and dlevel == 0.0

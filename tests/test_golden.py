@@ -13,10 +13,12 @@ import pytest
 from conftest import ROOT
 
 EXAMPLES = sorted(p.name for p in (ROOT / "examples").glob("*.py"))
-# every example in reverse mode; worked example 1 in the other modes too
+# every example in reverse mode; worked example 1 in the other modes too, and the loops
+# in forward over reverse (Hessian-vector products through gradc's own loops and tapes)
 CASES = [(name, "grad", ()) for name in EXAMPLES] + [
     ("backprop_ex1.py", "jvp", ("--mode", "forward")),
     ("backprop_ex1.py", "hvp", ("--hessian",)),
+    ("loops.py", "hvp", ("--hessian",)),
 ]
 
 
