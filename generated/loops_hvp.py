@@ -214,12 +214,7 @@ def hvp_newton_sqrt(c, c_dot):
     t1 = t1 - c
     t1 = np.abs(t1)
     t1 = t1 > 1e-12
-    if t1:
-        t2 = 0 < 50
-        t3 = t2
-    else:
-        t3 = t1
-    k, trips, y, y_dot = 0, 0, c, c_dot
+    k, t3, trips, y, y_dot = 0, t1, 0, c, c_dot
     while t3:
         t1 = c / y
         # tangent of: t1 = c / y

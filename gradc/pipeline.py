@@ -202,7 +202,7 @@ def _compile_hvp(source, filename, functions, wrt, options, trace, command):
     reverse_options = replace(options, mode="reverse")
     gradients = _compile(source, filename, functions, wrt, reverse_options, None, "")
     primal_info = parse_module(source, filename)
-    info = replace(parse_module(gradients, filename), generated=True)
+    info = parse_module(gradients, filename)  # recognised as gradc's own code
     names = [n.removeprefix("grad_") for n in info.functions if n.startswith("grad_")]
     generated = []
     for name in names:  # tangents only along the differentiated arguments

@@ -32,6 +32,11 @@ def _sweep(instrs, mapping, defs) -> list:
     body = []
     for instr in instrs:
         instr = replace(instr, args=tuple(substitute(a, mapping) for a in instr.args))
+        if instr.op == "if" and isinstance(instr.args[0], Const):  # known when compiling
+            taken = instr.regions[0 if instr.args[0].value else 1]
+            body += _sweep(taken.body, mapping, defs)
+            mapping.update(zip(instr.outs, (substitute(r, mapping) for r in taken.results)))
+            continue
         if instr.regions:
             instr = _control(instr, mapping, defs)
             if instr is not None:
@@ -106,8 +111,10 @@ def _fold(instr):
             value = implementation(instr.op, instr.params)(*positional, **keywords)
         except (ArithmeticError, ValueError, TypeError, IndexError):
             return None
-    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
-        return None  # complex, boolean or array results stay as computed at run time
+    if isinstance(value, (bool, np.bool_)):
+        return Const(bool(value))  # a condition known when compiling
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return None  # complex or array results stay as computed at run time
     if not math.isfinite(value):
         return None
     return Const(int(value) if isinstance(value, (int, np.integer)) else float(value))
