@@ -88,7 +88,6 @@ def value_and_grad_rnn_loss(W, U, h0, X):
     W_bar = np.zeros_like(W)
     X_bar = np.zeros_like(X)
     U_bar = np.zeros_like(U)
-    # grad of: for t in range(X.shape[0]):
     for t in reversed(range(t1)):
         h_1, t1, t2, t3, h = tape.pop()
         # grad of: loss = loss + np.sum(h * h)
@@ -133,7 +132,6 @@ def grad_rnn_loss(W, U, h0, X):
     W_bar = np.zeros_like(W)
     X_bar = np.zeros_like(X)
     U_bar = np.zeros_like(U)
-    # grad of: for t in range(X.shape[0]):
     for t in reversed(range(t1)):
         h_1, t1, t2, t3, h = tape.pop()
         # grad of: loss = loss + np.sum(h * h)
@@ -250,7 +248,6 @@ def value_and_grad_newton_sqrt(c):
             t3 = t1
     # grad of: while abs(y * y - c) > 1e-12 and k < 50:
     c_bar = np.zeros_like(c)
-    # grad of: while abs(y * y - c) > 1e-12 and k < 50:
     y_bar = 1.0
     for _ in range(trips):
         y_1, t1 = tape.pop()
@@ -297,7 +294,6 @@ def grad_newton_sqrt(c):
             t3 = t1
     # grad of: while abs(y * y - c) > 1e-12 and k < 50:
     c_bar = np.zeros_like(c)
-    # grad of: while abs(y * y - c) > 1e-12 and k < 50:
     y_bar = 1.0
     for _ in range(trips):
         y, t1 = tape.pop()
@@ -329,7 +325,6 @@ def value_and_grad_sum_to_first_peak(x, level):
     # grad of: for xi in x:
     x_bar = np.zeros_like(x)
     level_bar = np.zeros_like(level)
-    # grad of: for xi in x:
     s_bar = 1.0
     for _ in range(trips):
         s_1, xi, index = tape.pop()
@@ -360,7 +355,6 @@ def grad_sum_to_first_peak(x, level):
     # grad of: for xi in x:
     x_bar = np.zeros_like(x)
     level_bar = np.zeros_like(level)
-    # grad of: for xi in x:
     s_bar = 1.0
     for _ in range(trips):
         s, xi, index = tape.pop()

@@ -63,7 +63,7 @@ class FunctionEmitter:
         for instr in body:
             loc = instr.loc
             key = (loc.role, loc.line, loc.text) if loc is not None else None
-            if (key not in self.headed or instr.regions) and loc is not None and loc.text:
+            if key not in self.headed and loc is not None and loc.text:
                 statements += self._block_comments(loc, self.lines_with_many, instr)
                 self.headed.add(key)
             if instr.regions:
