@@ -163,31 +163,27 @@ def value_and_grad_huber(r, delta=1.0):
     t2 = t1 <= delta
     if t2:
         # return 0.5 * r * r
-        t3 = 0.5 * r
-        t4 = t3 * r
-        t5 = t4
+        t4 = 0.5 * r
+        t3 = t4 * r
     else:
         # return delta * (abs(r) - 0.5 * delta)
-        t4 = 0.5 * delta
-        t4 = t1 - t4
-        t4 = delta * t4
-        t5 = t4
+        t5 = 0.5 * delta
+        t5 = t1 - t5
+        t3 = delta * t5
     # grad of: if abs(r) <= delta:
     if t2:
         # grad of: return 0.5 * r * r
-        t2 = r * 0.5
-        r_bar = t3 + t2
-        t1 = np.zeros_like(t1)
-        t2 = t1
+        t5 = r * 0.5
+        r_bar = t4 + t5
+        t2 = np.zeros_like(t1)
     else:
         # grad of: return delta * (abs(r) - 0.5 * delta)
-        t1 = _unbroadcast(delta, r)
+        t2 = _unbroadcast(delta, r)
         r_bar = np.zeros_like(r)
-        t2 = t1
     t1 = np.sign(r)
     t1 = t2 * t1
     r_bar = r_bar + t1
-    return t5, r_bar
+    return t3, r_bar
 
 
 def grad_huber(r, delta=1.0):
@@ -200,15 +196,13 @@ def grad_huber(r, delta=1.0):
     # grad of: if abs(r) <= delta:
     if t2:
         # grad of: return 0.5 * r * r
-        t2 = r * 0.5
-        r_bar = t3 + t2
-        t1 = np.zeros_like(t1)
-        t2 = t1
+        t4 = r * 0.5
+        r_bar = t3 + t4
+        t2 = np.zeros_like(t1)
     else:
         # grad of: return delta * (abs(r) - 0.5 * delta)
-        t1 = _unbroadcast(delta, r)
+        t2 = _unbroadcast(delta, r)
         r_bar = np.zeros_like(r)
-        t2 = t1
     t1 = np.sign(r)
     t1 = t2 * t1
     r_bar = r_bar + t1
@@ -225,10 +219,9 @@ def value_and_grad_newton_sqrt(c):
     t1 = t1 > 1e-12
     if t1:
         t2 = k < 50
-        t3 = t2
     else:
-        t3 = t1
-    while t3:
+        t2 = t1
+    while t2:
         # y = 0.5 * (y + c / y)
         t1 = c / y
         t2 = y + t1
@@ -243,9 +236,8 @@ def value_and_grad_newton_sqrt(c):
         t1 = t1 > 1e-12
         if t1:
             t2 = k < 50
-            t3 = t2
         else:
-            t3 = t1
+            t2 = t1
     # grad of: while abs(y * y - c) > 1e-12 and k < 50:
     c_bar = np.zeros_like(c)
     y_bar = 1.0
@@ -271,10 +263,9 @@ def grad_newton_sqrt(c):
     t1 = t1 > 1e-12
     if t1:
         t2 = k < 50
-        t3 = t2
     else:
-        t3 = t1
-    while t3:
+        t2 = t1
+    while t2:
         # y = 0.5 * (y + c / y)
         t1 = c / y
         t2 = y + t1
@@ -289,9 +280,8 @@ def grad_newton_sqrt(c):
         t1 = t1 > 1e-12
         if t1:
             t2 = k < 50
-            t3 = t2
         else:
-            t3 = t1
+            t2 = t1
     # grad of: while abs(y * y - c) > 1e-12 and k < 50:
     c_bar = np.zeros_like(c)
     y_bar = 1.0

@@ -183,21 +183,19 @@ def hvp_huber(r, delta, r_dot):
         # tangent of: t3 = 0.5 * r
         t3_dot = r_dot * 0.5
     if t2:
-        t2 = r * 0.5
-        # tangent of: t2 = r * 0.5
-        t2_dot = r_dot * 0.5
-        r_bar = t3 + t2
-        # tangent of: r_bar = t3 + t2
-        r_bar_dot = t3_dot + t2_dot
-        t1 = np.zeros_like(t1)
-        t1_dot = np.zeros_like(t1)
-        t2, t2_dot = t1, t1_dot
+        t4 = r * 0.5
+        # tangent of: t4 = r * 0.5
+        t4_dot = r_dot * 0.5
+        r_bar = t3 + t4
+        # tangent of: r_bar = t3 + t4
+        r_bar_dot = t3_dot + t4_dot
+        t2 = np.zeros_like(t1)
+        t2_dot = np.zeros_like(t2)
     else:
-        t1 = _unbroadcast(delta, r)
+        t2 = _unbroadcast(delta, r)
         r_bar = np.zeros_like(r)
         r_bar_dot = np.zeros_like(r_bar)
-        t1_dot = np.zeros_like(t1)
-        t2, t2_dot = t1, t1_dot
+        t2_dot = np.zeros_like(t2)
     t1 = t2 * t1_1
     # tangent of: t1 = t2 * t1
     t1_dot = t2_dot * t1_1
@@ -214,8 +212,8 @@ def hvp_newton_sqrt(c, c_dot):
     t1 = t1 - c
     t1 = np.abs(t1)
     t1 = t1 > 1e-12
-    k, t3, trips, y, y_dot = 0, t1, 0, c, c_dot
-    while t3:
+    k, t2, trips, y, y_dot = 0, t1, 0, c, c_dot
+    while t2:
         t1 = c / y
         # tangent of: t1 = c / y
         t5 = c_dot / y
@@ -237,9 +235,8 @@ def hvp_newton_sqrt(c, c_dot):
         t1 = t1 > 1e-12
         if t1:
             t2 = k < 50
-            t3 = t2
         else:
-            t3 = t1
+            t2 = t1
         y, y_dot = y_1, y_1_dot
     c_bar = np.zeros_like(c)
     c_bar_dot = np.zeros_like(c_bar)

@@ -99,6 +99,7 @@ class _Namer:
         self.names: dict[int, str] = {}
         self.holder: dict[str, int] = {}   # name -> id of the value it holds now
         self.temporaries = _Temporaries(taken)
+        self.coalesced: dict[Var, str] = {}  # a branch's value -> its if's out name
 
     def give(self, var, name):
         self.names[var.id] = name
@@ -106,6 +107,8 @@ class _Namer:
 
     def name(self, var, index):
         preferred = _preferred(var, self.names)
+        if var in self.coalesced:
+            return self.coalesced.pop(var)
         if preferred is None:
             return self.temporaries.take(var, self.last_use.get(var.id, -1))
         return _free_variant(preferred, self.holder, self.last_use, index, self.reserved)
@@ -123,16 +126,32 @@ class _Namer:
             if instr.op in ("for", "while"):
                 self._loop(instr, order, head, end)
             elif instr.op == "if":
-                for block in instr.regions:
-                    self.body(block.body, order)
-                for out in instr.outs:
-                    self.give(out, self.name(out, end))
+                self._if(instr, order, end)
             elif instr.op == "pop":  # a value read back from a tape keeps its name
                 for var, pushed in zip(instr.outs, self.pushed[instr.args[0]]):
                     self.give(var, self._name_like(pushed, var, head))
             else:
                 for var in instr.outs:
                     self.give(var, self.name(var, head))
+
+    def _if(self, instr, order, end):
+        """A temporary out is named first, and a branch's temporary that only feeds it
+        takes the same name, so the branch needs no copy (t3 = t2)."""
+        named = {}
+        for k, out in enumerate(instr.outs):
+            if _preferred(out, self.names) is None:
+                named[k] = self.temporaries.take(out, self.last_use.get(out.id, -1))
+                for block in instr.regions:
+                    result = block.results[k]
+                    if isinstance(result, Var) and _preferred(result, self.names) is None \
+                            and any(result in i.outs for i in block.body) \
+                            and self.last_use.get(result.id, 0) <= end \
+                            and block.results.count(result) == 1:
+                        self.coalesced[result] = named[k]
+        for block in instr.regions:
+            self.body(block.body, order)
+        for k, out in enumerate(instr.outs):
+            self.give(out, named[k] if k in named else self.name(out, end))
 
     def _loop(self, instr, order, head, end):
         """A carried value has one name: before, throughout and after the loop."""
