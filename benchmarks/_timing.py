@@ -25,6 +25,16 @@ def per_call(fn, *args, repeat=7, budget=0.2):
     return statistics.median(t / number for t in timer.repeat(repeat, number))
 
 
+def interleaved(calls, rounds=3):
+    """Median per-call seconds of each ``(fn, *args)`` in ``calls``, timed in ``rounds``
+    interleaved rounds (so a noisy spell is not pinned on one of them)."""
+    times = [[] for _ in calls]
+    for _ in range(rounds):
+        for spent, (fn, *args) in zip(times, calls):
+            spent.append(per_call(fn, *args, repeat=3, budget=0.1))
+    return [statistics.median(spent) for spent in times]
+
+
 def median_seconds(action, repeat=5):
     """Median wall time of ``action()`` run ``repeat`` times (for slow, one-shot work)."""
     times = []

@@ -31,7 +31,6 @@ rounds. Targets: generated / hand <= 1.1, gradient / primal <= 3.
 import importlib.util
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,7 +43,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 os.environ.setdefault("GRADC_CACHE_DIR", tempfile.mkdtemp(prefix="gradc-bench-"))
 
 import numpy as np  # noqa: E402
-from _timing import fmt_time, load_path, per_call, table  # noqa: E402
+from _timing import fmt_time, interleaved, load_path, table  # noqa: E402
 
 import gradc  # noqa: E402
 
@@ -153,16 +152,6 @@ def other_grad(name):
         return tuple(p.grad.numpy() for p in params)
 
     return run
-
-
-def interleaved(calls, rounds=3):
-    """Median per-call seconds of each ``(fn, *args)`` in ``calls``, timed in ``rounds``
-    interleaved rounds (so a noisy spell is not pinned on one of them)."""
-    times = [[] for _ in calls]
-    for _ in range(rounds):
-        for spent, (fn, *args) in zip(times, calls):
-            spent.append(per_call(fn, *args, repeat=3, budget=0.1))
-    return [statistics.median(spent) for spent in times]
 
 
 def measure(folder, sizes):
