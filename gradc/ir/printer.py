@@ -2,7 +2,7 @@
 
     func f(%x.0, %z.1):
       %a.2 = mul %x.0, %z.1                 ; line 3
-      %s.5 = for 0, %n.3, 1, %a.2 (%i.6, %s.7):     ; line 4
+      %s.5 = for 0, %n.3, 1, %a.2 (%i.6, %s.7): ; line 4
         %s.8 = mul %s.7, %x.0               ; line 5
         yield %s.8
       return %s.5
@@ -16,7 +16,7 @@ def format_instr(instr: Instr) -> str:
     args = ", ".join(map(str, instr.args))
     params = "".join(f" {k}={v}" for k, v in instr.params)
     text = f"{outs} = {instr.op} {args}{params}"
-    if instr.regions and instr.op != "if":
+    if instr.op == "for":
         text += " (" + ", ".join(map(str, instr.regions[-1].params)) + "):"
     if instr.loc is not None:
         role = "" if instr.loc.role == "primal" else f" {instr.loc.role}"
@@ -32,7 +32,8 @@ def _format_body(body, indent) -> list[str]:
         for label, block in zip(labels, instr.regions):
             inner = indent + "  "
             if label:
-                lines.append(inner + label)
+                params = ", ".join(map(str, block.params))
+                lines.append(inner + (f"{label[:-1]} ({params}):" if params else label))
                 inner += "  "
             lines += _format_body(block.body, inner)
             lines.append(inner + "yield " + ", ".join(map(str, block.results)))
