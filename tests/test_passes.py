@@ -8,7 +8,7 @@ import pytest
 
 from gradc.frontend.lower import lower_function
 from gradc.frontend.source import parse_module
-from gradc.ir.core import Const, Function, Instr, Loc, Param, Var
+from gradc.ir.core import Const, Function, Instr, Loc, Param, Var, walk
 from gradc.ir.interpreter import run
 from gradc.ir.printer import format_function
 from gradc.ir.verifier import VerificationError, verify
@@ -168,3 +168,78 @@ def test_printer_is_stable_text():
         "  %y.1 = exp %x.0                          ; line 3\n"
         "  %2 = mul %y.1, 2.0                       ; line 4\n"
         "  return %2\n")
+
+
+# ---------------------------------------------------------------- control flow
+
+LOOPING = """
+def f(x, y):
+    s = 0.0
+    unused = 1.0
+    for i in range(3):
+        if x > 0.5:
+            t = np.sin(x * y)
+            s = s + t * t
+        else:
+            s = s * 0.5 + np.sin(x * y)
+        unused = unused * 2.0
+    k = 0
+    while s < 10.0 and k < 20:
+        s = s * 1.5 + x
+        k = k + 1
+    return s
+"""
+
+
+@pytest.mark.parametrize("args", [(0.7, -1.3), (0.2, 0.4)])
+@pytest.mark.parametrize("name, transform", [("simplify", simplify), ("cse", cse),
+                                              ("dce", dce), ("optimize", optimize)])
+def test_passes_keep_the_meaning_of_branches_and_loops(name, transform, args):
+    fn = lower(LOOPING)
+    same_meaning(fn, transform(fn), args)
+
+
+def test_cse_does_not_carry_a_branch_value_out_of_its_branch():
+    fn = cse(lower(LOOPING))
+    loop = next(i for i in fn.body if i.op == "for")
+    branch = next(i for i in loop.regions[0].body if i.op == "if")
+    then_ops = [i.op for i in branch.regions[0].body]
+    else_ops = [i.op for i in branch.regions[1].body]
+    assert then_ops.count("sin") == 1 and else_ops.count("sin") == 1  # each computes its own
+
+
+def test_dce_drops_a_carried_value_nothing_reads():
+    fn = dce(lower(LOOPING))
+    loop = next(i for i in fn.body if i.op == "for")
+    assert len(loop.outs) == 1 and loop.outs[0].hint == "s"  # 'unused' is gone
+    same_meaning(lower(LOOPING), fn)
+
+
+def test_reverse_mode_loops_keep_a_tape_and_dce_prunes_it_in_pairs():
+    fn = reverse(lower(LOOPING), (0, 1))
+    verify(fn)
+    kinds = {i.op for i in walk_all(fn)}
+    assert {"tape", "push", "pop"} <= kinds
+    pruned = optimize(fn)
+    for push, pop in zip(*(sorted((i for i in walk_all(pruned) if i.op == op),
+                                  key=lambda i: i.args[0].id) for op in ("push", "pop"))):
+        assert push.args[0] == pop.args[0] and len(push.args) - 1 == len(pop.outs)
+    np.testing.assert_allclose(run(pruned, *ARGS), run(fn, *ARGS), rtol=1e-13)
+
+
+def test_straight_line_code_has_no_tape():
+    fn = reverse(lower("def f(x):\n    if x > 0:\n        y = x * x\n    else:\n"
+                       "        y = -x\n    return np.sin(y)\n"), (0,))
+    assert not {"tape", "push", "pop"} & {i.op for i in walk_all(fn)}
+
+
+def test_verifier_keeps_loop_values_inside_their_loop():
+    fn = lower(LOOPING)
+    loop_index = next(i for i in fn.body if i.op == "for").regions[0].params[0]
+    broken = fn.with_body(fn.body, (loop_index,))
+    with pytest.raises(VerificationError, match="used before definition"):
+        verify(broken)
+
+
+def walk_all(fn):
+    return list(walk(fn.body))
