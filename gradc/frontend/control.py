@@ -95,9 +95,8 @@ class ControlFlow:
         that may fall through, so the ``if``'s outs are the function's results."""
         cond = self._condition(stmt.test)
         then, orelse = stmt.body + rest, (stmt.orelse or []) + rest
-        results = self._branches(cond, lambda: self._run_statements(then),
-                                 lambda: self._run_statements(orelse), returning=True)
-        return results
+        return self._branches(cond, lambda: self._run_statements(then),
+                              lambda: self._run_statements(orelse), returning=True)
 
     def _after_returning_loop(self, rest) -> list:
         """After a loop that may have returned: return its value, or run the rest."""

@@ -38,10 +38,6 @@ class ControlTangents:
     def _loop(self, instr):
         inits = loop_inits(instr)
         slots = [k for k, p in enumerate(carried_params(instr)) if p in self.varied]
-        if not slots:
-            self.builder.body.append(instr)  # nothing in it varies (its index, say)
-            self.body_without_tangents(instr)
-            return
         init_tangents = [self.tangent_or_zero(inits[k], self.builder.body) for k in slots]
         exits = 1 if instr.param("exits") else 0
         blocks = []
@@ -58,14 +54,6 @@ class ControlTangents:
         self.builder.body.append(replace(instr, outs=instr.outs + outs,
                                          args=instr.args + tuple(init_tangents),
                                          regions=tuple(blocks)))
-
-    def body_without_tangents(self, instr):
-        """A loop whose carried values do not vary may still push varying values (never
-        in code gradc writes, where a tape belongs to a loop whose values vary)."""
-        for block in instr.regions:
-            for inner in block.body:
-                if inner.op == "push":
-                    self.tape_tangents[inner.args[0]] = []
 
     def _block(self, instrs, wanted):
         """(a block's instructions with tangents, the tangents of ``wanted``)."""
