@@ -24,8 +24,6 @@ _STATEMENTS = {
                "assign it to a name or remove it"),
 }
 
-_OPERATORS = {}
-
 
 def statement_hint(stmt) -> tuple[str, str | None]:
     """(message, hint) for a statement the lowering does not accept."""
@@ -42,9 +40,7 @@ def statement_hint(stmt) -> tuple[str, str | None]:
 def expression_hint(node) -> tuple[str, str | None]:
     """(message, hint) for an expression the lowering does not accept."""
     if isinstance(node, ast.BinOp):
-        message, hint = _OPERATORS.get(
-            type(node.op), (f"the operator '{_spell_op(node)}' is not supported", None))
-        return message, hint
+        return f"the operator '{_spell_op(node)}' is not supported", None
     if isinstance(node, ast.Constant):
         return f"constants of type {type(node.value).__name__} are not supported", \
             "use int or float numbers"
