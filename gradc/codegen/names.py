@@ -42,6 +42,7 @@ class _Linear:
 
     def __init__(self, fn):
         self.position, self.last_use, self.at = 0, {}, {}
+        self.inside = {}  # a loop -> the ids of the values it defines
         self._body(fn.body, [])
         self._next()
         for result in fn.results:
@@ -53,8 +54,8 @@ class _Linear:
 
     def _use(self, atom, loops):
         if isinstance(atom, Var):
-            end = max([self.at[id(loop)][1] for loop in loops if not _inside(atom, loop)],
-                      default=self.position)
+            end = max([self.at[id(loop)][1] for loop in loops
+                       if atom.id not in self.inside[id(loop)]], default=self.position)
             self.last_use[atom.id] = max(self.last_use.get(atom.id, 0), self.position, end)
 
     def _body(self, body, loops):
@@ -68,7 +69,10 @@ class _Linear:
             for bound in instr.args[:3] if instr.op == "for" else ():  # read by the for
                 if isinstance(bound, Var):  # statement, after the carried values' copies
                     self.last_use[bound.id] = max(self.last_use[bound.id], head + 1)
-            inner = loops + [instr] if instr.op in ("for", "while") else loops
+            inner = loops
+            if instr.op in ("for", "while"):
+                inner = loops + [instr]
+                self.inside[id(instr)] = _defined_inside(instr)
             for block in instr.regions:
                 self._body(block.body, inner)
                 self._next()
@@ -88,9 +92,10 @@ def _span(instr):
     return count + 1
 
 
-def _inside(var, loop):
-    return any(var in i.outs for b in loop.regions for i in walk(b.body)) or \
-        any(var in b.params for b in loop.regions)
+def _defined_inside(loop) -> set[int]:
+    ids = {v.id for b in loop.regions for i in walk(b.body) for v in i.outs}
+    ids |= {p.id for i in walk([loop]) for b in i.regions for p in b.params}
+    return ids
 
 
 class _Namer:
