@@ -125,7 +125,7 @@ def chain_program(n):
 def loop_program(n):
     """The chain as the body of a loop that carries its last value to the next round."""
     lines = chain_program(n).splitlines()
-    head, body, tail = lines[:4], lines[4:-1], lines[-1]
+    head, body = lines[:4], lines[4:-1]  # without the return
     return "\n".join([*head, "    s = x", "    for k in range(3):",
                       *("    " + line.replace("= x", "= s").replace("(x)", "(s)")
                         for line in body),
