@@ -337,8 +337,7 @@ class ControlFlow:
     # ---- conditions and the expressions that branch
 
     def _condition(self, node):
-        self._last_condition = self._single(node)
-        return self._last_condition
+        return self._single(node)  # any value: Python's truth testing decides
 
     def _boolean(self, node: ast.BoolOp):
         """``a and b``: b is evaluated only if a is true, as in Python."""
@@ -361,15 +360,16 @@ class ControlFlow:
         left = self._single(node.left)
         value = None
         for op, right_node in zip(node.ops, node.comparators):
-            def compare(left=left, op=op, right_node=right_node):
-                right = self._single(right_node)
-                self._last_right = right
-                return [self._comparison(op, left, right)]
+            rights = []  # the right operand, the next comparison's left
+
+            def compare(left=left, op=op, right_node=right_node, rights=rights):
+                rights.append(self._single(right_node))
+                return [self._comparison(op, left, rights[0])]
             if value is None:
                 value = compare()[0]
             else:
                 value = self._choice(value, compare, lambda value=value: [value])
-            left = self._last_right
+            left = rights[0]
         return value
 
     def _choice(self, cond, then, orelse):
