@@ -182,6 +182,8 @@ def hvp_huber(r, delta, r_dot):
         t3 = 0.5 * r
         # tangent of: t3 = 0.5 * r
         t3_dot = r_dot * 0.5
+    else:
+        t3, t3_dot = 0.0, 0.0
     if t2:
         t4 = r * 0.5
         # tangent of: t4 = r * 0.5
@@ -202,6 +204,7 @@ def hvp_huber(r, delta, r_dot):
     r_bar = r_bar + t1
     # tangent of: r_bar = r_bar + t1
     r_bar_dot = r_bar_dot + t1_dot
+    r_bar_dot = np.full_like(r_bar, r_bar_dot)
     return r_bar, r_bar_dot
 
 

@@ -146,14 +146,14 @@ class ControlFlow:
         """Names bound on both paths with different values (phis), and the rest."""
         names, merged = [], []
         self.env = {}
-        # a path that jumped reads nothing more: a name the other path binds is kept
-        # (the jumped path gives a placeholder, never read)
-        jumped = then_env.get("$skip") == _TRUE or else_env.get("$skip") == _TRUE
+        # a name bound on one path only is kept, with a placeholder that is never read
+        # from the other path, where that path jumped (it reads nothing more), and in
+        # gradc's own code (an adjoint branch reads it under the same condition)
+        jumped = [env.get("$skip") == _TRUE or self.info.generated
+                  for env in (then_env, else_env)]
         for name in then_env.keys() | else_env.keys():
             a, b = then_env.get(name), else_env.get(name)
-            if (a is None or b is None) and self.info.generated and name not in before:
-                self.env[name] = a if b is None else b
-            elif (a is None or b is None) and jumped and name not in before:
+            if ((a is None and jumped[0]) or (b is None and jumped[1])) and name not in before:
                 names.append(name)
                 merged.append((Const(0.0) if a is None else a, Const(0.0) if b is None else b))
             elif a is None or b is None:
