@@ -301,9 +301,9 @@ def fresh(args):
     return [np.array(a) if isinstance(a, np.ndarray) else a for a in args]
 
 
-def generated(program: Program, optimize=True) -> dict:
+def generated(program: Program, optimize=True, mode="reverse") -> dict:
     text = compile_source(program.source, "prog.py", functions=["f"], wrt=(0, 1),
-                          options=Options(optimize=optimize, verify=True))
+                          options=Options(optimize=optimize, verify=True, mode=mode))
     namespace: dict = {}
     exec(compile(text, "<generated>", "exec"), namespace)
     return namespace
@@ -400,6 +400,22 @@ def test_the_harness_on_straight_line_programs(program, raw, n):
     note(shown(program))
     check_against_finite_differences(program, raw, n)
     check_optimized_against_unoptimized(program, raw, n)
+
+
+@settings(max_examples=25, report_multiple_bugs=False)
+@given(programs(), coordinates, trip_counts)
+def test_forward_mode_and_forward_over_reverse_agree_with_reverse(program, raw, n):
+    """jvp's tangent along v is <gradient, v>, and hvp (forward mode over the generated
+    reverse-mode code, tapes included) returns the same gradient."""
+    note(shown(program))
+    point, primal, _ = good_point(program, raw, n)
+    _, grads = generated(program)["value_and_grad_f"](*fresh(point))
+    v = (np.array([0.3, -0.7, 0.2]), np.array([0.5, 0.1, -0.4]))
+    value, tangent = generated(program, mode="forward")["jvp_f"](*fresh(point), *v)
+    assert close(value, primal, 1e-12)
+    assert close(tangent, sum(np.dot(g, d) for g, d in zip(grads, v)), 1e-9)
+    gradient, _ = generated(program, mode="hvp")["hvp_f"](*fresh(point), *v)
+    assert all(np.allclose(a, b, rtol=1e-12, atol=1e-12) for a, b in zip(gradient, grads))
 
 
 @settings(max_examples=40, report_multiple_bugs=False)
