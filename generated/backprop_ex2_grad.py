@@ -35,16 +35,25 @@ def _matmul_adjoint_b(g, a, b):
     return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))
 
 
+def _shape_of(x):
+    """np.shape(x), without its cost on the floats a loop passes around."""
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        return () if isinstance(x, (float, int)) else np.shape(x)
+    return shape
+
+
 def _unbroadcast(grad, like):
     """Sum grad over the axes along which `like` was broadcast, so it has like's shape."""
-    shape = np.shape(like)
-    if np.shape(grad) == shape:
+    shape = _shape_of(like)
+    grad_shape = _shape_of(grad)
+    if grad_shape == shape:
         return grad
-    if np.ndim(grad) < len(shape):
+    if len(grad_shape) < len(shape):
         return np.broadcast_to(grad, shape).copy()
-    lead = np.ndim(grad) - len(shape)
+    lead = len(grad_shape) - len(shape)
     stretched = [lead + i for i, n in enumerate(shape) if n == 1]
-    axes = tuple(range(lead)) + tuple(i for i in stretched if np.shape(grad)[i] != 1)
+    axes = tuple(range(lead)) + tuple(i for i in stretched if grad_shape[i] != 1)
     return np.reshape(np.sum(grad, axis=axes), shape)
 
 

@@ -17,8 +17,8 @@ def _as_matrices(g, a, b):
 
 def _broadcast_like(value, like):
     """value spread over like's shape (a writable array, unlike np.broadcast_to's view)."""
-    shape = np.shape(like)
-    if np.shape(value) == shape:
+    shape = _shape_of(like)
+    if _shape_of(value) == shape:
         return value
     return np.broadcast_to(value, shape).copy()
 
@@ -51,16 +51,25 @@ def _scatter_like(g, like, index):
     return grad
 
 
+def _shape_of(x):
+    """np.shape(x), without its cost on the floats a loop passes around."""
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        return () if isinstance(x, (float, int)) else np.shape(x)
+    return shape
+
+
 def _unbroadcast(grad, like):
     """Sum grad over the axes along which `like` was broadcast, so it has like's shape."""
-    shape = np.shape(like)
-    if np.shape(grad) == shape:
+    shape = _shape_of(like)
+    grad_shape = _shape_of(grad)
+    if grad_shape == shape:
         return grad
-    if np.ndim(grad) < len(shape):
+    if len(grad_shape) < len(shape):
         return np.broadcast_to(grad, shape).copy()
-    lead = np.ndim(grad) - len(shape)
+    lead = len(grad_shape) - len(shape)
     stretched = [lead + i for i, n in enumerate(shape) if n == 1]
-    axes = tuple(range(lead)) + tuple(i for i in stretched if np.shape(grad)[i] != 1)
+    axes = tuple(range(lead)) + tuple(i for i in stretched if grad_shape[i] != 1)
     return np.reshape(np.sum(grad, axis=axes), shape)
 
 

@@ -90,5 +90,10 @@ def _imports(functions):
 def _used_helpers(functions):
     ops = {instr.op for instr in _all_instrs(functions)}
     used = {name for op, name in HELPERS.items() if op in ops}
-    used |= {need for name in used for need in HELPER_NEEDS.get(name, ())}
+    pending = list(used)
+    while pending:  # and the helpers those call, and so on
+        for need in HELPER_NEEDS.get(pending.pop(), ()):
+            if need not in used:
+                used.add(need)
+                pending.append(need)
     return sorted(used)

@@ -201,7 +201,8 @@ IMPLIED_FILL = {"zeros_like": 0.0, "ones_like": 1.0}
 # Helpers that generated modules define and call (their source is in ir/helpers.py);
 # reading them back as primitives keeps generated code inside the accepted language.
 # helper -> the helpers its body calls (copied into generated modules along with it)
-HELPER_NEEDS = {"_matmul_adjoint_a": ("_as_matrices", "_unbroadcast"),
+HELPER_NEEDS = {"_unbroadcast": ("_shape_of",), "_broadcast_like": ("_shape_of",),
+                "_matmul_adjoint_a": ("_as_matrices", "_unbroadcast"),
                 "_matmul_adjoint_b": ("_as_matrices", "_unbroadcast"),
                 "_log_softmax": ("_logsumexp",),
                 "_tensordot_adjoint_a": ("_contracted_axes",),
