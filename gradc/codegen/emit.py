@@ -12,6 +12,7 @@ Comments cannot live in a Python AST, so each comment is a placeholder statement
 
 import ast
 
+from ..ir.control import carried_params, loop_body, loop_inits, next_values, stop_flag
 from ..ir.core import Const, Function, Instr, Var, walk
 from ..ir.primitives import HELPERS, PRIMITIVES, call_arguments
 from .names import assign_names
@@ -81,19 +82,16 @@ class FunctionEmitter:
             if not then and orelse:  # if c: pass / else: ...  reads better as if not c:
                 test, then, orelse = ast.UnaryOp(ast.Not(), test), orelse, []
             return [ast.If(test, then or [ast.Pass()], orelse)]
-        body = instr.regions[-1]
-        carried = body.params[len(body.params) - len(instr.outs):]
-        inits = instr.args[len(instr.args) - len(instr.outs):]
-        before = self._copies(carried, inits)
-        exits = 1 if instr.param("exits") else 0
+        body, carried = loop_body(instr), carried_params(instr)
+        before = self._copies(carried, loop_inits(instr))
         statements = self._body(body.body)
-        stop = self.atom(body.results[0]) if exits else None
+        stop = None if stop_flag(instr) is None else self.atom(stop_flag(instr))
         if ("stop", id(instr)) in self.names:  # the copies below overwrite its name
             saved = ast.Name(self.names[("stop", id(instr))], ast.Store())
             statements.append(ast.Assign([saved], stop, None))
             stop = ast.Name(saved.id)
-        statements += self._copies(carried, body.results[exits:])
-        if exits:
+        statements += self._copies(carried, next_values(instr))
+        if stop is not None:
             statements.append(ast.If(stop, [ast.Break()], []))
         if instr.op == "while":
             cond = instr.regions[0]

@@ -46,39 +46,63 @@ def loop_body(instr: Instr) -> Block:
     return instr.regions[-1]
 
 
+def block_carried(instr: Instr, block: Block) -> tuple:
+    """A loop block's parameters for the carried values (after a for loop's index)."""
+    return block.params[len(block.params) - len(loop_inits(instr)):]
+
+
 def carried_params(instr: Instr) -> tuple:
-    """The body's parameters for the carried values (after a for loop's index)."""
-    params = loop_body(instr).params
-    return params[1:] if instr.op == "for" else params
+    """The body's parameters for the carried values."""
+    return block_carried(instr, loop_body(instr))
+
+
+def stop_flag(instr: Instr):
+    """What a loop that may exit (a break) yields first: whether to stop; else None."""
+    return loop_body(instr).results[0] if instr.param("exits") else None
+
+
+def next_values(instr: Instr) -> tuple:
+    """The next carried values a loop's body yields (after the stop flag)."""
+    results = loop_body(instr).results
+    return results[1:] if instr.param("exits") else results
+
+
+def counts_trips(instr: Instr) -> bool:
+    """Only a count says how many iterations ran: a while loop, or a for loop with a
+    break (their adjoints loop over range(trips))."""
+    return instr.op == "while" or bool(instr.param("exits"))
+
+
+def keep_carried(instr: Instr, keep) -> Instr:
+    """The loop with only the carried values at positions ``keep`` (in order)."""
+    inits, stop = loop_inits(instr), stop_flag(instr)
+    regions = []
+    for block in instr.regions:
+        params, carried = block.params[:len(block.params) - len(inits)], \
+            block_carried(instr, block)
+        results = block.results
+        if block is loop_body(instr):
+            results = (stop,) * (stop is not None) + tuple(next_values(instr)[k] for k in keep)
+        regions.append(Block(params + tuple(carried[k] for k in keep), block.body, results))
+    lead = len(instr.args) - len(inits)
+    return replace(instr, outs=tuple(instr.outs[k] for k in keep),
+                   args=instr.args[:lead] + tuple(inits[k] for k in keep),
+                   regions=tuple(regions))
 
 
 def drop_constant_carries(instr: Instr, mapping) -> Instr:
     """A loop without the carried values its body passes on unchanged: those read the
     initial value instead, and the loop's out is that value (recorded in ``mapping``)."""
-    inits, params = loop_inits(instr), carried_params(instr)
-    exits = 1 if instr.param("exits") else 0
-    results = instr.regions[-1].results[exits:]
-    same = [k for k, (p, r) in enumerate(zip(params, results)) if p == r]
+    inits = loop_inits(instr)
+    same = [k for k, (p, r) in enumerate(zip(carried_params(instr), next_values(instr)))
+            if p == r]
     if not same:
         return instr
     for k in same:
         mapping[instr.outs[k]] = inits[k]
-    inner = {params[k]: inits[k] for k in same}
-    if instr.op == "while":  # the condition block has its own parameters
-        inner.update({instr.regions[0].params[k]: inits[k] for k in same})
-    keep = [k for k in range(len(inits)) if k not in same]
-    lead = len(instr.args) - len(inits)
-    regions = []
-    for block in instr.regions:
-        offset = len(block.params) - len(inits)
-        kept_params = block.params[:offset] + tuple(block.params[offset + k] for k in keep)
-        is_body = block is instr.regions[-1]
-        head = block.results[:exits] if is_body else block.results
-        tail = tuple(block.results[exits + k] for k in keep) if is_body else ()
-        regions.append(rename_block(Block(kept_params, block.body, head + tail), inner))
-    return replace(instr, outs=tuple(instr.outs[k] for k in keep),
-                   args=instr.args[:lead] + tuple(inits[k] for k in keep),
-                   regions=tuple(regions))
+    inner = {block_carried(instr, b)[k]: inits[k] for b in instr.regions for k in same}
+    kept = keep_carried(instr, [k for k in range(len(inits)) if k not in same])
+    return replace(kept, regions=tuple(rename_block(b, inner) for b in kept.regions))
 
 
 def rename_block(block: Block, mapping) -> Block:

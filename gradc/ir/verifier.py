@@ -5,7 +5,7 @@ it); each op is a declared primitive called with its arity, or a control-flow
 instruction whose blocks match its operands and outs; results are defined.
 """
 
-from .control import carried_params, loop_inits
+from .control import carried_params, loop_inits, next_values
 from .core import Function, Var
 from .primitives import PRIMITIVES
 
@@ -76,8 +76,7 @@ class _Verifier:
         for block in instr.regions:  # a loop body's values stay inside it
             self.block(block, set(visible), len(block.params))
         self.count(carried_params(instr), inits, instr.op)
-        exits = 1 if instr.param("exits") else 0  # led by whether to stop
-        self.count(instr.regions[-1].results[exits:], inits, instr.op)
+        self.count(next_values(instr), inits, instr.op)
 
     def count(self, got, wanted, what):
         if len(got) != len(wanted):

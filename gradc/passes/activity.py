@@ -8,7 +8,7 @@ it so, which may take a second sweep of the body. Inside blocks every value coun
 reaching the results (an approximation on the safe side).
 """
 
-from ..ir.control import carried_params, loop_inits
+from ..ir.control import block_carried, carried_params, loop_inits, next_values
 from ..ir.core import Function, Var, uses, walk
 
 
@@ -49,16 +49,13 @@ def vary(body, varied):
 
 def _vary_loop(instr, varied):
     inits = loop_inits(instr)
-    exits = 1 if instr.param("exits") else 0
     while True:
         for block in instr.regions:
-            offset = len(block.params) - len(inits)
-            for k, init in enumerate(inits):
+            for k, (init, param) in enumerate(zip(inits, block_carried(instr, block))):
                 if _in(init, varied) or instr.outs[k] in varied:
-                    varied.add(block.params[offset + k])
+                    varied.add(param)
             vary(block.body, varied)
-        results = instr.regions[-1].results[exits:]
-        grown = {instr.outs[k] for k, r in enumerate(results)
+        grown = {instr.outs[k] for k, r in enumerate(next_values(instr))
                  if _in(r, varied) or carried_params(instr)[k] in varied} - varied
         if not grown:
             return

@@ -11,7 +11,7 @@ the entries its pop still gives out, and both go when none does.
 
 from dataclasses import replace
 
-from ..ir.control import loop_inits
+from ..ir.control import block_carried, keep_carried, next_values, stop_flag
 from ..ir.core import Block, Function, Var, walk
 
 
@@ -68,14 +68,11 @@ def _live_loop(instr, live, popped):
     """The carried values that something reads: the loop's live outs, and those the
     kept part of the body or the condition needs, until that set stops growing. The
     loop itself goes if nothing reads it and it keeps no tape."""
-    inits = loop_inits(instr)
-    exits = 1 if instr.param("exits") else 0
     keep = {k for k, out in enumerate(instr.outs) if out in live}
     while True:
         inner, regions = _loop_sweep(instr, keep, live, dict(popped))
         needed = {k for block in instr.regions
-                  for k, param in enumerate(block.params[len(block.params) - len(inits):])
-                  if param in inner}
+                  for k, param in enumerate(block_carried(instr, block)) if param in inner}
         if needed <= keep:
             break
         keep |= needed
@@ -83,28 +80,13 @@ def _live_loop(instr, live, popped):
     if not keep and not any(i.op == "push" for r in regions for i in walk(r.body)):
         return None
     live.update(inner)
-    order = sorted(keep)
-    lead = len(instr.args) - len(inits)
-    pruned = []
-    for block in regions:
-        offset = len(block.params) - len(inits)
-        is_body = block is regions[-1]
-        head = block.results[:exits] if is_body else block.results
-        tail = tuple(block.results[exits + k] for k in order) if is_body else ()
-        pruned.append(Block(block.params[:offset] + tuple(block.params[offset + k]
-                                                          for k in order),
-                            block.body, head + tail))
-    return replace(instr, outs=tuple(instr.outs[k] for k in order),
-                   args=instr.args[:lead] + tuple(inits[k] for k in order),
-                   regions=tuple(pruned))
+    return keep_carried(replace(instr, regions=regions), sorted(keep))
 
 
 def _loop_sweep(instr, keep, live, popped):
     """(what the kept part of the loop reads, its blocks with only that part)."""
-    exits = 1 if instr.param("exits") else 0
     inner = set(live)
-    body = instr.regions[-1]
-    wanted = [body.results[exits + k] for k in keep] + list(body.results[:exits])
+    wanted = [next_values(instr)[k] for k in keep] + [stop_flag(instr)]
     inner.update(a for a in wanted if isinstance(a, Var))
     if instr.op == "while":
         inner.update(a for a in instr.regions[0].results if isinstance(a, Var))

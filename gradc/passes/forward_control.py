@@ -12,7 +12,7 @@ gradc's own reverse-mode code (Hessian-vector products).
 
 from dataclasses import replace
 
-from ..ir.control import carried_params, loop_inits
+from ..ir.control import block_carried, carried_params, loop_body, loop_inits, next_values
 from ..ir.core import Block, Const, Instr
 
 
@@ -39,15 +39,13 @@ class ControlTangents:
         inits = loop_inits(instr)
         slots = [k for k, p in enumerate(carried_params(instr)) if p in self.varied]
         init_tangents = [self.tangent_or_zero(inits[k], self.builder.body) for k in slots]
-        exits = 1 if instr.param("exits") else 0
         blocks = []
         for block in instr.regions:
-            offset = len(block.params) - len(inits)
-            params = [block.params[offset + k] for k in slots]
+            params = [block_carried(instr, block)[k] for k in slots]
             extra_params = tuple(self.builder.fresh(of=p, suffix="dot") for p in params)
             self.tangents.update(zip(params, extra_params))
-            is_body = block is instr.regions[-1]
-            wanted = [block.results[exits + k] for k in slots] if is_body else []
+            is_body = block is loop_body(instr)
+            wanted = [next_values(instr)[k] for k in slots] if is_body else []
             body, extra = self._block(block.body, wanted)
             blocks.append(Block(block.params + extra_params, body, block.results + extra))
         outs = self._tangent_outs(instr, slots)

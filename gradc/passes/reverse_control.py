@@ -24,10 +24,12 @@ from dataclasses import replace
 
 from ..ir.control import (
     carried_params,
+    counts_trips,
     for_instr,
     if_instr,
     loop_body,
     loop_inits,
+    next_values,
     rename_block,
     rename_instr,
 )
@@ -52,7 +54,7 @@ def _counted(body, builder):
             regions = tuple(replace(b, body=tuple(_counted(b.body, builder)))
                             for b in instr.regions)
             instr = replace(instr, regions=regions)
-            if instr.op == "while" or instr.param("exits"):
+            if counts_trips(instr):
                 instr = _with_counter(instr, builder)
         out.append(instr)
     return out
@@ -153,7 +155,7 @@ class ControlAdjoints:
 
     def _loop(self, instr):
         inits, params, body = loop_inits(instr), carried_params(instr), loop_body(instr)
-        counted = instr.op == "while" or bool(instr.param("exits"))
+        counted = counts_trips(instr)
         slots = len(inits) - counted  # the trip count is not differentiated
         seeds = [self.adjoints.pop(out, None) for out in instr.outs[:slots]]
         active = [k for k in range(slots) if params[k] in self.active]
@@ -170,7 +172,7 @@ class ControlAdjoints:
         index = self.builder.fresh("_" if counted else body.params[0].hint)
         carried_in = [self.builder.fresh(of=params[k]) for k in active]
         accumulators = [self.builder.fresh(of=v) for v in outer]
-        results = body.results[1:] if instr.param("exits") else body.results
+        results = next_values(instr)
         self.loop_depth += 1
         adjoint, finals = self._adjoint_block(
             body, dict(zip(outer, accumulators)),

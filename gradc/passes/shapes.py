@@ -9,7 +9,7 @@ unbroadcast only where an operand's class differs from its result's.
 
 import numpy as np
 
-from ..ir.control import loop_inits
+from ..ir.control import block_carried, loop_inits, next_values
 from ..ir.core import Const, Function, Var
 from ..ir.primitives import PRIMITIVES, call_arguments, implementation, keyword_arguments
 
@@ -71,17 +71,16 @@ def _control(instr, args, classes):
             classes[out] = then if then == orelse else ("phi", out.id)
         return
     inits = [_class(a, classes) for a in loop_inits(instr)]
-    exits = 1 if instr.param("exits") else 0
     kept = [True] * len(inits)  # the body provably keeps this carried value's class
     while True:  # a class changes at most once, to one of the value's own
         for block in instr.regions:
-            offset = len(block.params) - len(inits)
-            for param in block.params[:offset]:
+            carried = block_carried(instr, block)
+            for param in block.params[:len(block.params) - len(carried)]:
                 classes[param] = ("index", param.id)
-            for param, c, same in zip(block.params[offset:], inits, kept):
+            for param, c, same in zip(carried, inits, kept):
                 classes[param] = c if same else ("carried", param.id)
             _sweep(block.body, classes)
-        results = [_class(r, classes) for r in instr.regions[-1].results[exits:]]
+        results = [_class(r, classes) for r in next_values(instr)]
         narrowed = [same and r == c for same, r, c in zip(kept, results, inits)]
         if narrowed == kept:
             break
