@@ -98,26 +98,26 @@ def value_and_grad_rnn_loss(W, U, h0, X):
     X_bar = np.zeros_like(X)
     U_bar = np.zeros_like(U)
     for t in reversed(range(t1)):
-        h_1, t1, t2, t3, h = tape.pop()
+        h_1, t2, t4, t3, h = tape.pop()
         # grad of: loss = loss + np.sum(h * h)
-        t4 = _broadcast_like(1.0, h_1)
-        t4 = t4 * h_1
-        h_1_bar = h_bar + t4
-        h_1_bar = h_1_bar + t4
+        t5 = _broadcast_like(1.0, h_1)
+        t5 = t5 * h_1
+        h_1_bar = h_bar + t5
+        h_1_bar = h_1_bar + t5
         # grad of: h = np.tanh(W @ h + U @ X[t])
-        t4 = h_1 ** 2
-        t4 = 1 - t4
-        t4 = h_1_bar * t4
-        t1 = _unbroadcast(t4, t1)
-        t2 = _unbroadcast(t4, t2)
-        t4 = _matmul_adjoint_a(t2, U, t3)
-        t2 = _matmul_adjoint_b(t2, U, t3)
-        U_bar = U_bar + t4
-        t2 = _scatter_like(t2, X, np.s_[t])
-        X_bar = X_bar + t2
-        t2 = _matmul_adjoint_a(t1, W, h)
-        h_bar = _matmul_adjoint_b(t1, W, h)
-        W_bar = W_bar + t2
+        t5 = h_1 ** 2
+        t5 = 1 - t5
+        t5 = h_1_bar * t5
+        t2 = _unbroadcast(t5, t2)
+        t4 = _unbroadcast(t5, t4)
+        t5 = _matmul_adjoint_a(t4, U, t3)
+        t3 = _matmul_adjoint_b(t4, U, t3)
+        U_bar = U_bar + t5
+        t3 = _scatter_like(t3, X, np.s_[t])
+        X_bar = X_bar + t3
+        t3 = _matmul_adjoint_a(t2, W, h)
+        h_bar = _matmul_adjoint_b(t2, W, h)
+        W_bar = W_bar + t3
     return loss, (W_bar, U_bar, h_bar, X_bar)
 
 
@@ -142,26 +142,26 @@ def grad_rnn_loss(W, U, h0, X):
     X_bar = np.zeros_like(X)
     U_bar = np.zeros_like(U)
     for t in reversed(range(t1)):
-        h_1, t1, t2, t3, h = tape.pop()
+        h_1, t2, t4, t3, h = tape.pop()
         # grad of: loss = loss + np.sum(h * h)
-        t4 = _broadcast_like(1.0, h_1)
-        t4 = t4 * h_1
-        h_1_bar = h_bar + t4
-        h_1_bar = h_1_bar + t4
+        t5 = _broadcast_like(1.0, h_1)
+        t5 = t5 * h_1
+        h_1_bar = h_bar + t5
+        h_1_bar = h_1_bar + t5
         # grad of: h = np.tanh(W @ h + U @ X[t])
-        t4 = h_1 ** 2
-        t4 = 1 - t4
-        t4 = h_1_bar * t4
-        t1 = _unbroadcast(t4, t1)
-        t2 = _unbroadcast(t4, t2)
-        t4 = _matmul_adjoint_a(t2, U, t3)
-        t2 = _matmul_adjoint_b(t2, U, t3)
-        U_bar = U_bar + t4
-        t2 = _scatter_like(t2, X, np.s_[t])
-        X_bar = X_bar + t2
-        t2 = _matmul_adjoint_a(t1, W, h)
-        h_bar = _matmul_adjoint_b(t1, W, h)
-        W_bar = W_bar + t2
+        t5 = h_1 ** 2
+        t5 = 1 - t5
+        t5 = h_1_bar * t5
+        t2 = _unbroadcast(t5, t2)
+        t4 = _unbroadcast(t5, t4)
+        t5 = _matmul_adjoint_a(t4, U, t3)
+        t3 = _matmul_adjoint_b(t4, U, t3)
+        U_bar = U_bar + t5
+        t3 = _scatter_like(t3, X, np.s_[t])
+        X_bar = X_bar + t3
+        t3 = _matmul_adjoint_a(t2, W, h)
+        h_bar = _matmul_adjoint_b(t2, W, h)
+        W_bar = W_bar + t3
     return W_bar, U_bar, h_bar, X_bar
 
 
@@ -315,11 +315,11 @@ def value_and_grad_sum_to_first_peak(x, level):
     for index in range(t1):
         xi = x[index]
         s_1 = s + xi
-        t1 = xi > level
+        t2 = xi > level
         trips = trips + 1
         tape.append((s, xi, index))
         s = s_1
-        if t1:
+        if t2:
             break
     # grad of: for xi in x:
     x_bar = np.zeros_like(x)
@@ -345,11 +345,11 @@ def grad_sum_to_first_peak(x, level):
     for index in range(t1):
         xi = x[index]
         s_1 = s + xi
-        t1 = xi > level
+        t2 = xi > level
         trips = trips + 1
         tape.append((s, xi, index))
         s = s_1
-        if t1:
+        if t2:
             break
     # grad of: for xi in x:
     x_bar = np.zeros_like(x)

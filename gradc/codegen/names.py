@@ -10,6 +10,7 @@ hand-written code); otherwise a suffix keeps values apart (``x_1``).
 import heapq
 import re
 
+from ..ir.control import carried_params, loop_body, stop_flag
 from ..ir.core import Function, Var, walk
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -66,9 +67,9 @@ class _Linear:
                 self.at[id(instr)] = (head, head + _span(instr))
             for arg in instr.args:
                 self._use(arg, loops)
-            for bound in instr.args[:3] if instr.op == "for" else ():  # read by the for
-                if isinstance(bound, Var):  # statement, after the carried values' copies
-                    self.last_use[bound.id] = max(self.last_use[bound.id], head + 1)
+            for bound in instr.args[:3] if instr.op == "for" else ():
+                if isinstance(bound, Var):  # kept through the loop, for a reader
+                    self.last_use[bound.id] = max(self.last_use[bound.id], head + _span(instr))
             inner = loops
             if instr.op in ("for", "while"):
                 inner = loops + [instr]
@@ -119,9 +120,15 @@ class _Namer:
         return _free_variant(preferred, self.holder, self.last_use, index, self.reserved)
 
     def _name_like(self, pushed, var, index):
+        """The pushed value's name, so ``t3, h = tape.pop()`` reads as what was pushed;
+        a temporary's number only if it is free again."""
         name = self.names.get(pushed.id) if isinstance(pushed, Var) else None
-        if name is None or _TEMPORARY.fullmatch(name):
+        if name is None:
             return self.name(var, index)
+        if _TEMPORARY.fullmatch(name):
+            last_use = self.last_use.get(var.id, -1)
+            return self.temporaries.claim(int(name[1:]), var, last_use) or \
+                self.name(var, index)
         return _free_variant(name, self.holder, self.last_use, index, self.reserved)
 
     def body(self, body, order):
@@ -160,23 +167,21 @@ class _Namer:
 
     def _loop(self, instr, order, head, end):
         """A carried value has one name: before, throughout and after the loop."""
-        blocks = instr.regions
-        carried = len(instr.outs)
-        for position, param in enumerate(blocks[-1].params):
+        body = loop_body(instr)
+        for position, param in enumerate(body.params):
             name = self.name(param, head)
-            if len(blocks) == 2:  # a while loop's condition block reads the same values
-                self.give(blocks[0].params[position], name)
+            if instr.op == "while":  # the condition block reads the same values
+                self.give(instr.regions[0].params[position], name)
             self.give(param, name)  # the body's value holds the name through the body
-        for block in blocks:
+        for block in instr.regions:
             self.body(block.body, order)
-        stop = blocks[-1].results[0] if instr.param("exits") else None
-        carried_names = {self.names[p.id] for p in blocks[-1].params}
-        if isinstance(stop, Var) and self.names[stop.id] in carried_names:
+        stop = stop_flag(instr)
+        if isinstance(stop, Var) and \
+                self.names[stop.id] in {self.names[p.id] for p in body.params}:
             # read after the carried values are copied: a copy under a name of its own
             self.names[("stop", id(instr))] = self.temporaries.take(stop, end, unused=True)
-        for out, param in zip(instr.outs, blocks[-1].params[-carried or len(blocks[-1].params):]):
-            if carried:
-                self.give(out, self.names[param.id])
+        for out, param in zip(instr.outs, carried_params(instr)):
+            self.give(out, self.names[param.id])
 
 
 class _Temporaries:
@@ -194,6 +199,15 @@ class _Temporaries:
             _, number, var_id = heapq.heappop(self.expiring)
             if holder.get(f"t{number}") == var_id:
                 heapq.heappush(self.free, number)
+
+    def claim(self, number, var, last_use) -> str | None:
+        """``t<number>`` for ``var`` if that number is free, else None."""
+        if number not in self.free:
+            return None
+        self.free.remove(number)
+        heapq.heapify(self.free)
+        heapq.heappush(self.expiring, (last_use, number, var.id))
+        return f"t{number}"
 
     def take(self, var, last_use, unused=False) -> str:
         """``unused``: a number no value has had yet."""
