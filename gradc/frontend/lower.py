@@ -15,7 +15,9 @@ import ast
 
 from ..ir.core import Builder, Const, Function, Instr, Loc, Param, Var
 from .calls import HELPER_NAMES, LibraryCalls
+from .conditions import Conditions
 from .control import ControlFlow
+from .loops import Loops
 from .source import ModuleInfo, constant_value, library_constant
 from .unsupported import expression_hint, statement_hint
 
@@ -88,7 +90,7 @@ def _check_decorator(info, node):
     raise info.error(node, "only gradc's own decorators are supported on compiled functions")
 
 
-class _FunctionLowering(ControlFlow, LibraryCalls):
+class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
     """Lowers the statements of one function body into a shared builder."""
 
     def __init__(self, info: ModuleInfo, builder: Builder, call_stack: tuple[str, ...],

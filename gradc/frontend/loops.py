@@ -1,0 +1,214 @@
+"""Lowering of loops: ``for`` over a range, an array's rows, ``enumerate`` and ``zip``;
+``while``; with ``break``, ``continue`` and ``return`` inside them.
+
+Names the body reassigns that exist before the loop become its carried values (ir/
+control.py); names first assigned inside it are not available after it, nor is the loop
+variable. A loop that may exit early yields whether to stop before its carried values.
+
+    for i in range(n):            %s.3 = for 0, %n, 1, %s.1 {(%i, %s.2) -> (%s.4)}
+        s = s * x
+"""
+
+import ast
+from dataclasses import replace
+
+from ..ir.control import for_instr, while_instr
+from ..ir.core import Block, Const
+from .control import FALSE, JUMP_FLAGS, name_hint, returns_in
+
+
+class Loops:
+    """Mixin of the function lowering: needs what ControlFlow needs, and its ``_block``,
+    ``_forget``, ``_run_statements`` and ``_check_return_count``."""
+
+    # ---- loops
+
+    def _for(self, stmt: ast.For):
+        self._check_no_else(stmt, "for")
+        bounds, bind, backwards = self._iteration(stmt)
+        carried = self._carried(stmt)
+        inits = [self.env[name] for name in carried]
+        hidden = not _is_call(stmt.iter, "range") and not _is_call(stmt.iter, "reversed") \
+            and not _is_call(stmt.iter, "enumerate")
+        index = self.builder.fresh("index" if hidden else _targetname_hint(stmt.target))
+        params = [self.builder.fresh(name_hint(name)) for name in carried]
+
+        def body():
+            bind(index)
+            return self._loop_body(stmt.body, carried)
+        self._loop(stmt, carried, inits, params, body, [index],
+                   lambda outs, block: for_instr(outs, bounds, inits, block, self.loc,
+                                                 backwards))
+        self._unbind_target(stmt.target)
+
+    def _while(self, stmt: ast.While):
+        self._check_no_else(stmt, "while")
+        carried = self._carried(stmt)
+        inits = [self.env[name] for name in carried]
+        cond_params = [self.builder.fresh(name_hint(name)) for name in carried]
+        before = dict(self.env)
+        self.env.update(zip(carried, cond_params))
+        block, _, test = self._block(cond_params, lambda: self._condition(stmt.test))
+        cond = Block(block.params, block.body, (test,))
+        self.env = before
+        params = [self.builder.fresh(name_hint(name)) for name in carried]
+        self._loop(stmt, carried, inits, params,
+                   lambda: self._loop_body(stmt.body, carried), [],
+                   lambda outs, block: while_instr(outs, inits, cond, block, self.loc))
+
+    def _loop(self, stmt, carried, inits, params, body, leading, make):
+        loc, start = self._loc(stmt), self.statement_start
+        before, was_in_loop = dict(self.env), self.in_loop
+        self.env.update(zip(carried, params))
+        self.env.update({flag: FALSE for flag in JUMP_FLAGS})
+        self.in_loop = True
+        block, _, results = self._block([*leading, *params], body)
+        self.in_loop = was_in_loop
+        outs = [self.builder.fresh(name_hint(name)) for name in carried]
+        self.loc = loc
+        instr = make(outs, Block(block.params, block.body, tuple(results)))
+        if len(results) > len(carried):  # led by whether to stop
+            instr = replace(instr, params=instr.params + (("exits", True),))
+        self.builder.body.append(instr)
+        self.env = before
+        self.env.update(zip(carried, outs))
+        for name in _assigned(stmt.body) - set(carried):
+            self._forget(name, before, "is assigned only inside a loop")
+            self.env.pop(name, None)
+        self.statement_start = start
+        if self.in_loop and "$ret" in carried:  # a return inside leaves this loop too
+            self.env["$skip"] = self.env["$exit"] = self.env["$ret"]
+
+    def _loop_body(self, stmts, carried) -> list:
+        """The next carried values, led by whether to stop when the loop may exit."""
+        self._run_statements(stmts)
+        results = [self.env[name] for name in carried]
+        exit_flag = self.env["$exit"]
+        if exit_flag == FALSE:
+            return results
+        return [exit_flag, *results]
+
+    def _carried(self, stmt) -> list:
+        """The names the loop reassigns that exist before it, and the return flags."""
+        names = sorted(name for name in _assigned(stmt.body) if name in self.env)
+        if not returns_in(stmt):
+            return names
+        if "$ret" not in self.env:  # the outermost loop with a return in it
+            self._check_return_count(stmt, _return_count(self.info, stmt))
+            self.env["$ret"] = FALSE
+            for index in range(self.return_count):
+                self.env[f"$value{index}"] = Const(0.0)
+        return names + ["$ret"] + [f"$value{i}" for i in range(self.return_count)]
+
+    def _check_no_else(self, stmt, word):
+        if stmt.orelse:
+            raise self.info.error(stmt, f"'{word} ... else' is not supported",
+                                  "use a flag set before 'break'")
+
+    def _unbind_target(self, target):
+        for name in _target_names(target):
+            self.env.pop(name, None)
+            self.unavailable[name] = "is a loop variable, not available after its loop"
+
+    # ---- what a for loop iterates over
+
+    def _iteration(self, stmt):
+        """(range bounds, a binder of the target from the index, reversed?)."""
+        node, target = stmt.iter, stmt.target
+        backwards = _is_call(node, "reversed")
+        if backwards:
+            if not _is_call(node.args[0], "range"):
+                raise self.info.error(node, "reversed() is supported over range() only")
+            node = node.args[0]
+        if _is_call(node, "range"):
+            bounds = self._range_bounds(node)
+            return bounds, lambda index: self._bind_target(target, index), backwards
+        if _is_call(node, "enumerate"):
+            if len(node.args) != 1 or not _is_pair(target):
+                raise self.info.error(node, "use: for i, item in enumerate(sequence)")
+            length, read = self._sequence_reader(node.args[0])
+
+            def bind(index):
+                self._bind_target(target.elts[0], index)
+                self._bind_target(target.elts[1], read(index))
+            return (Const(0), length, Const(1)), bind, False
+        if _is_call(node, "zip"):
+            readers = [self._sequence_reader(arg) for arg in node.args]
+            names = target.elts if isinstance(target, ast.Tuple) else []
+            if len(names) != len(readers):
+                raise self.info.error(target, f"unpack zip's {len(readers)} items into "
+                                              f"{len(readers)} names")
+            length = readers[0][0]
+            for other, _ in readers[1:]:
+                length = self._emit("minimum", length, other)
+
+            def bind(index):
+                for name, (_, read) in zip(names, readers):
+                    self._bind_target(name, read(index))
+            return (Const(0), length, Const(1)), bind, False
+        length, read = self._sequence_reader(node)
+        return (Const(0), length, Const(1)), \
+            lambda index: self._bind_target(target, read(index)), False
+
+    def _range_bounds(self, node):
+        if node.keywords or not 1 <= len(node.args) <= 3:
+            raise self.info.error(node, "range() takes 1 to 3 arguments")
+        args = [self._single(a) for a in node.args]
+        if len(args) == 1:
+            return Const(0), args[0], Const(1)
+        return args[0], args[1], args[2] if len(args) == 3 else Const(1)
+
+    def _sequence_reader(self, node):
+        """(length, item at a run-time index) for an array (its rows) or a range."""
+        if _is_call(node, "range"):
+            start, stop, step = self._range_bounds(node)
+            if step != Const(1):
+                raise self.info.error(node, "enumerate/zip over range() take step 1 only")
+            length = self._emit("maximum", self._emit("sub", stop, start), Const(0))
+            return length, lambda index: self._emit("add", start, index)
+        array = self._single(node)
+        length = self._emit("size", array, params=(("axis", 0),))
+        return length, lambda index: self._emit("getitem", array, index,
+                                                params=(("index", (("arg", 0),)),))
+
+    def _bind_target(self, target, atom):
+        if not isinstance(target, ast.Name):
+            raise self.info.error(target, "the loop target must be a name here")
+        self._bind(target.id, atom)
+
+
+def _targetname_hint(target):
+    """The loop index's name: the target's, or enumerate's first; ``index`` when hidden."""
+    if isinstance(target, ast.Tuple) and target.elts:
+        target = target.elts[0]
+    return target.id if isinstance(target, ast.Name) else "index"
+
+
+def _target_names(target):
+    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def _is_call(node, name):
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == name and len(node.args) >= 1)
+
+
+def _is_pair(target):
+    return isinstance(target, ast.Tuple) and len(target.elts) == 2
+
+
+def _assigned(stmts) -> set[str]:
+    names = set()
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return names
+
+
+def _return_count(info, stmt) -> int:
+    counts = {len(n.value.elts) if isinstance(n.value, ast.Tuple) else 1
+              for n in ast.walk(stmt) if isinstance(n, ast.Return) and n.value is not None}
+    if len(counts) > 1:
+        raise info.error(stmt, "the returns in this loop give different numbers of values")
+    return counts.pop() if counts else 1
