@@ -27,6 +27,7 @@ class ControlFlow:
     ``_statement``, ``_single``, ``_values`` and ``_emit``."""
 
     in_loop = False
+    return_count = None  # how many values the returns seen so far give
 
     # ---- sequences of statements
 
@@ -67,10 +68,9 @@ class ControlFlow:
         return None
 
     def _check_return_count(self, stmt, count):
-        expected = getattr(self, "return_count", None)
-        if expected is not None and expected != count:
+        if self.return_count not in (None, count):
             raise self.info.error(stmt, f"this return gives {count} values, another "
-                                        f"gives {expected}")
+                                        f"gives {self.return_count}")
         self.return_count = count
 
     def _guarded(self, rest):
