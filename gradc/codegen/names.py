@@ -181,7 +181,10 @@ class _Namer:
             # read after the carried values are copied: a copy under a name of its own
             self.names[("stop", id(instr))] = self.temporaries.take(stop, end, unused=True)
         for out, param in zip(instr.outs, carried_params(instr)):
-            self.give(out, self.names[param.id])
+            name = self.names[param.id]
+            self.give(out, name)  # the out now holds the name: it is free when the out dies
+            if _preferred(param, self.names) is None:  # a temporary's number, not a hint
+                self.temporaries.hand_over(int(name[1:]), out, self.last_use.get(out.id, -1))
 
 
 class _Temporaries:
@@ -208,6 +211,13 @@ class _Temporaries:
         heapq.heapify(self.free)
         heapq.heappush(self.expiring, (last_use, number, var.id))
         return f"t{number}"
+
+    def hand_over(self, number, var, last_use) -> None:
+        """``t<number>`` passes to ``var`` (a loop's out, after its carried value)."""
+        if number in self.free:
+            self.free.remove(number)
+            heapq.heapify(self.free)
+        heapq.heappush(self.expiring, (last_use, number, var.id))
 
     def take(self, var, last_use, unused=False) -> str:
         """``unused``: a number no value has had yet."""

@@ -1,0 +1,234 @@
+"""Derivatives that were silently wrong or crashed, each in its smallest form (found by a
+campaign of random programs over every mode), checked against finite differences or
+reverse mode, and the wrapper's return types."""
+
+import numpy as np
+import pytest
+
+import gradc
+
+
+def central(f, x, h=1e-6):
+    """The gradient of scalar f at array x by central differences."""
+    x = np.asarray(x, dtype=float)
+    grad = np.zeros_like(x)
+    for k in range(x.size):
+        step = np.zeros_like(x)
+        step.flat[k] = h
+        grad.flat[k] = (f(x + step) - f(x - step)) / (2 * h)
+    return grad
+
+
+# ---- a loop's result keeps its name until its last use
+
+LOOP_IN_HELPER = '''
+import numpy as np
+
+
+def g(a, b):
+    for i in range(3):
+        if np.mean(a) >= 0.5:
+            a = b
+        else:
+            a = 1.0
+    return a
+
+
+def f(x):
+    return np.sum(np.sin(g(x, np.arcsinh(x))))
+'''
+
+
+@pytest.mark.parametrize("specialize", [False, True])
+@pytest.mark.parametrize("optimize", [True, False])
+def test_a_loops_accumulator_is_not_overwritten_after_the_loop(module_from_source,
+                                                                 specialize, optimize):
+    f = module_from_source(LOOP_IN_HELPER).f
+    x = np.array([0.9, 0.8])
+    got = gradc.grad(f, specialize=specialize, optimize=optimize)(x)
+    assert np.allclose(got, central(f, x), rtol=1e-6), got
+
+
+# ---- forward mode: a tangent carried by a broadcast operand spreads over the result
+
+BROADCASTS = '''
+import numpy as np
+
+
+def plus_zeros(x):
+    return np.sum(x + np.zeros(3))
+
+
+def minus_column_sums(x, z):
+    return np.sum(z - np.sum(x, axis=0))
+
+
+def joined(x, z):
+    return np.sum(np.concatenate([z - np.sum(x, axis=0), x]))
+'''
+
+
+def test_a_scalar_tangent_spreads_over_a_constant_arrays_shape(module_from_source):
+    m = module_from_source(BROADCASTS)
+    assert gradc.jvp(m.plus_zeros, (2.0,), (1.0,)) == (6.0, 3.0)
+    assert gradc.hessian(m.plus_zeros)(2.0) == 0.0
+
+
+@pytest.mark.parametrize("name", ["minus_column_sums", "joined"])
+def test_forward_and_reverse_jacobians_agree_on_broadcast_operands(module_from_source, name):
+    f = getattr(module_from_source(BROADCASTS), name)
+    x, z = np.array([[0.5], [1.5]]), np.array([[3.0], [-1.0]])
+    reverse = gradc.grad(f)(x, z)
+    forward = gradc.jacobian(f, mode="fwd")(x, z)
+    assert np.allclose(forward, reverse) and np.allclose(reverse,
+                                                         central(lambda u: f(u, z), x))
+
+
+# ---- derivative modes never run the user's function
+
+UPDATES_ITS_ARGUMENT = '''
+import numpy as np
+
+
+def f(x):
+    x += 1.0
+    return np.sum(x * x)
+'''
+
+
+def test_vjp_and_jacobian_do_not_run_the_users_code(module_from_source):
+    f = module_from_source(UPDATES_ITS_ARGUMENT).f
+    x = np.array([1.0, 2.0])
+    gradient = gradc.grad(f)(x)
+    value, vjp_fn = gradc.vjp(f, x)
+    assert value == 13.0 and np.array_equal(vjp_fn(1.0)[0], gradient)
+    assert np.array_equal(gradc.jacobian(f)(x), gradient)
+    assert np.array_equal(x, [1.0, 2.0])  # the caller's array is untouched
+
+
+# ---- specialize=True on defaults, length-1 axes and loops
+
+SPECIALIZED = '''
+import numpy as np
+
+
+def scaled(x, s=2.0):
+    return np.sum(x * s)
+
+
+def kept_in_loop(z, n):
+    a = np.sum(z, axis=1, keepdims=True)
+    for i in range(n):
+        a = z
+    return np.sum(a * a)
+
+
+def kept_in_branch(z):
+    a = np.sum(z, axis=1, keepdims=True)
+    b = z * 2.0
+    if np.sum(z) > 0:
+        a = z
+        b = np.sin(z)
+    return np.sum(a * b)
+
+
+def two_sums(q, r):
+    return np.sum(np.sum(q, axis=1) + np.sum(r, axis=1))
+'''
+
+
+def test_specialize_with_a_defaulted_argument_left_out(module_from_source):
+    f = module_from_source(SPECIALIZED).scaled
+    assert np.array_equal(gradc.grad(f, specialize=True)(np.ones(3)), [2.0, 2.0, 2.0])
+    assert np.array_equal(gradc.grad(f, specialize=True)(np.ones(3), 3.0), [3.0, 3.0, 3.0])
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_specialize_a_keepdims_value_a_loop_replaces(module_from_source, n):
+    f = module_from_source(SPECIALIZED).kept_in_loop
+    z = np.array([[0.5], [1.0], [-2.0]])
+    got = gradc.grad(f, specialize=True)(z, n)
+    assert np.allclose(got, central(lambda u: f(u, n), z)) and got.shape == (3, 1)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_specialize_a_keepdims_value_a_branch_replaces(module_from_source, sign):
+    f = module_from_source(SPECIALIZED).kept_in_branch
+    z = sign * np.array([[0.5], [1.0], [0.2]])
+    assert np.allclose(gradc.grad(f, specialize=True)(z), central(f, z))
+
+
+def test_specialize_an_identity_broadcast_after_a_loop_with_two_outs(module_from_source):
+    f = module_from_source(SPECIALIZED).two_sums
+    q, r = np.ones((5, 2)), np.ones((5, 1))
+    dq, dl = gradc.grad(f, wrt=(0, 1), specialize=True)(q, r)
+    assert np.array_equal(dq, np.ones((5, 2))) and np.array_equal(dl, np.ones((5, 1)))
+
+
+# ---- Hessians through early returns and joins
+
+SECOND_ORDER = '''
+import numpy as np
+
+
+def early(x):
+    if np.min(x) > 0.66:
+        return np.sum(x)
+    return np.sum(np.where(x <= 1.34, x * x, x))
+
+
+def joined_square(x):
+    return np.sum(np.concatenate([np.array([x[0] * x[0]]), x]))
+'''
+
+
+@pytest.mark.parametrize("x", [[0.5, 1.0], [0.7, 1.0], [0.3, 1.5]])
+def test_hessian_through_an_early_return_and_where(module_from_source, x):
+    f = module_from_source(SECOND_ORDER).early
+    x = np.array(x)
+    grad = gradc.grad(f)
+    expected = np.stack([central(lambda u, k=k: grad(u)[k], x) for k in range(2)])
+    assert np.allclose(gradc.hessian(f)(x), expected, atol=1e-6)
+
+
+def test_hessian_of_a_joined_scalar(module_from_source):
+    f = module_from_source(SECOND_ORDER).joined_square
+    assert np.array_equal(gradc.hessian(f)(np.array([0.5, 1.0])), [[2.0, 0.0], [0.0, 0.0]])
+
+
+# ---- boolean-mask reads have shapes of their own
+
+MASKS = '''
+import numpy as np
+
+
+def two_masks(x):
+    a = x[x < 0.5]
+    b = x[x >= 0.8]
+    return np.sum(a) * 2.0 + np.sum(b * b)
+'''
+
+
+@pytest.mark.parametrize("x", [[0.3, -0.5, 0.83], [0.3, 0.9, 0.83], [0.9, 0.1, 0.2]])
+@pytest.mark.parametrize("specialize", [False, True])
+def test_two_masked_reads_of_one_array(module_from_source, x, specialize):
+    f = module_from_source(MASKS).two_masks
+    x = np.array(x)
+    assert np.allclose(gradc.grad(f, specialize=specialize)(x), central(f, x))
+
+
+# ---- what the wrappers return for scalars
+
+IDENTITY = '''
+def f(a):
+    return a
+'''
+
+
+def test_scalar_derivatives_are_numpy_scalars_not_0d_arrays(module_from_source):
+    f = module_from_source(IDENTITY).f
+    for result in (gradc.grad(f)(2.0), gradc.value_and_grad(f)(2.0)[1],
+                   gradc.jvp(f, (2.0,), (1.0,))[1], gradc.vjp(f, 2.0)[1](1.0)[0],
+                   gradc.hvp(f)(2.0, v=1.0)):
+        assert not isinstance(result, np.ndarray) and float(result) in (0.0, 1.0)
+    assert isinstance(gradc.grad(f)(np.float32(2.0)), np.float32)
