@@ -10,6 +10,7 @@ reaching the results (an approximation on the safe side).
 
 from ..ir.control import block_carried, carried_params, loop_inits, next_values
 from ..ir.core import Function, Var, uses, walk
+from ..ir.primitives import PRIMITIVES
 
 
 def active_values(fn: Function, wrt: list[Var]) -> set[Var]:
@@ -43,8 +44,8 @@ def vary(body, varied):
                     varied.add(out)
         elif instr.regions:
             _vary_loop(instr, varied)
-        elif any(_in(a, varied) for a in instr.args):
-            varied.update(instr.outs)
+        elif PRIMITIVES[instr.op].differentiable and any(_in(a, varied) for a in instr.args):
+            varied.update(instr.outs)  # a comparison's or a size's value does not vary
 
 
 def _vary_loop(instr, varied):

@@ -23,7 +23,7 @@ from ..ir.primitives import PRIMITIVES, keyword_arguments
 from .activity import vary
 from .array_rules import JOINS
 from .forward_control import ControlTangents
-from .shapes import shape_classes
+from .shapes import broadcast_class, shape_classes
 from .vjp_rules import Ops, centered_and_count, tie_weights, vjp
 
 
@@ -39,7 +39,7 @@ def forward(fn: Function, wrt: tuple[int, ...] | None = None) -> Function:
         params.append(Param(tangents[p.var], shape=p.shape))
     varied = set(tangents)
     vary(fn.body, varied)
-    _Sweep(builder, tangents, varied).body(fn.body)
+    _Sweep(builder, tangents, varied, shape_classes(fn)).body(fn.body)
     draft = replace(fn, params=tuple(params), body=tuple(builder.body))
     classes = shape_classes(draft)
     out_tangents = [_result_tangent(builder, r, tangents.get(r), classes) for r in fn.results]
@@ -48,8 +48,9 @@ def forward(fn: Function, wrt: tuple[int, ...] | None = None) -> Function:
 class _Sweep(ControlTangents):
     """The forward sweep: each instruction, then its output's tangent."""
 
-    def __init__(self, builder, tangents, varied):
+    def __init__(self, builder, tangents, varied, shapes):
         self.builder, self.tangents, self.varied = builder, tangents, varied
+        self.shapes = shapes  # the primal values' shape classes
         self.tape_tangents = {}  # a tape -> the entries pushed with their tangents
 
     def body(self, instrs):
@@ -66,29 +67,42 @@ class _Sweep(ControlTangents):
         active = [(i, self.tangents[a]) for i, a in enumerate(instr.args)
                   if isinstance(a, Var) and a in self.tangents]
         if active and PRIMITIVES[instr.op].differentiable:
-            tangent = _tangent(self.builder, instr, active)
-            if not (isinstance(tangent, Const) and tangent.value == 0):  # a constant's
-                self.tangents[instr.out] = tangent  # tangent: nothing to carry forward
+            tangent = _tangent(self.builder, instr, active, self.shapes)
+            if not _is_zero(tangent):  # a constant's tangent: nothing to carry forward
+                self.tangents[instr.out] = tangent
 
 
-def _tangent(builder, instr, active):
-    """The sum over active arguments of (partial derivative) * (argument's tangent)."""
+def _tangent(builder, instr, active, shapes):
+    """The sum over active arguments of (partial derivative) * (argument's tangent),
+    each spread over the output's shape where a broadcast operand carried it."""
     loc = replace(instr.loc, role="tangent", note=PRIMITIVES[instr.op].kink)
     ops = Ops(builder, loc, instr)
     if instr.op in JOINS:
         return _join_tangent(ops, instr, dict(active))
-    total = None
+    total, carried = None, []
     for index, tangent in active:
         start = len(builder.body)
         contribution = jvp_contribution(ops, instr, index, tangent)
+        if contribution is None or _is_zero(contribution):  # np.where's condition, or an
+            builder.keep_since(start, [])                    # argument read for its shape
+            continue
         builder.keep_since(start, [contribution])
+        carried.append(shapes.get(instr.args[index]))
         if total is None:
             total = contribution
         else:
             total = builder.emit("add", (total, contribution), loc=loc)
+    if total is None:
+        return Const(0)
+    if PRIMITIVES[instr.op].elementwise and broadcast_class(carried) != shapes.get(instr.out):
+        total = ops.broadcast_like(total, instr.out)  # x + c, c an array: x_dot spreads
     if isinstance(total, Var) and not total.hint and total.of is None:
         total = builder.rename(total, len(builder.body) - 1, of=instr.out, suffix="dot")
     return total
+
+def _is_zero(atom):
+    return isinstance(atom, Const) and atom.value == 0
+
 
 def jvp_contribution(ops, instr, index, tangent):
     """d out / d arg[index] applied to ``tangent``."""

@@ -37,7 +37,7 @@ def _sweep(body, classes):
         if like is not None:
             result = args[like]
         elif PRIMITIVES[instr.op].elementwise:
-            result = _broadcast(args, instr.out.id)
+            result = broadcast_class(args)
         else:
             result = _reshaped(instr, args)
         for out in instr.outs:
@@ -103,11 +103,25 @@ def _reshaped(instr, args):
         return ()
     if instr.op == "size":  # a number, whatever the shape
         return ()
+    if _data_dependent(instr, args):
+        return ("data", instr.out.id)  # two masked reads of x differ in length
     if all(_concrete(c) or _is_index(c) for c in args) and not _reads_values(instr, args):
         shape = _evaluated_shape(instr, args)
         if shape is not None:
             return shape
     return (instr.op, *args, tuple(sorted(keywords.items())))
+
+
+def _data_dependent(instr, args):
+    """Whether the values of run-time arguments, not only their shapes, decide the
+    result's shape: sizes (np.zeros(n)) and array indices (a boolean mask). An integer
+    index (class ``()``) gives the same shape whatever its value."""
+    start = _VALUES_FROM.get(instr.op)
+    if start is None:
+        return False
+    runtime = [c for a, c in zip(instr.args[start:], args[start:])
+               if isinstance(a, Var) and not _is_index(c)]
+    return any(c != () for c in runtime) if instr.op == "getitem" else bool(runtime)
 
 
 # arguments from this position on are read as numbers (sizes, indices), not for a shape
@@ -142,7 +156,8 @@ def _concrete(c):
     return isinstance(c, tuple) and all(isinstance(n, int) for n in c)
 
 
-def _broadcast(classes, out_id):
+def broadcast_class(classes):
+    """The class of the broadcast of values of ``classes``."""
     parts = set()
     for c in classes:
         parts.update(c[1:] if c[:1] == ("broadcast",) else [c] if c != () else [])
