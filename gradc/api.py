@@ -97,7 +97,7 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
         check_inputs(args, kwargs)
         shapes = tuple(map(np.shape, args)) if specialize and not kwargs else None
         if shapes in gradient_only and not with_value:
-            return gradient_only[shapes](*args)
+            return as_numpy_scalars(gradient_only[shapes](*args))
         module = module_for(shapes)
         value, grads = getattr(module, f"value_and_grad_{name}")(*args, **kwargs)
         if not isinstance(value, float) and np.ndim(value) != 0:
@@ -106,11 +106,22 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
                 "reduce it first (e.g. np.sum) or use a Jacobian")
         if shapes is not None:  # the same shapes give a scalar again: skip the value
             gradient_only[shapes] = getattr(module, f"grad_{name}")
+        grads = as_numpy_scalars(grads)
         return (value, grads) if with_value else grads
 
     _describe(gradient, compiled.get(None))
     gradient.primal = primal
     return gradient
+
+
+def as_numpy_scalars(values):
+    """``values`` with 0-d arrays made NumPy scalars, as NumPy's own arithmetic returns
+    them (a constant gradient is np.full_like(x, 1.0), a 0-d array for a float x)."""
+    if isinstance(values, tuple):
+        return tuple(map(as_numpy_scalars, values))
+    if isinstance(values, np.ndarray) and values.ndim == 0:
+        return values[()]
+    return values
 
 
 def _describe(gradient, module):

@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from .api import _module_for, plain_function, require_real, wrt_indices
+from .api import _module_for, as_numpy_scalars, plain_function, require_real, wrt_indices
 from .errors import ArgumentError
 
 
@@ -37,7 +37,7 @@ def jvp(f, primals, tangents, *, optimize=True):
     primals = _complete(primal, primals)
     tangents = tangents + (0.0,) * (len(primals) - count)
     generated = _generated(primal, "jvp", {"mode": "forward", "optimize": optimize})
-    return generated(*primals, *map(_shaped_like, tangents, primals))
+    return as_numpy_scalars(generated(*primals, *map(_shaped_like, tangents, primals)))
 
 
 def vjp(f, *primals, optimize=True):
@@ -47,8 +47,10 @@ def vjp(f, *primals, optimize=True):
     primal = plain_function(f)
     count = len(primals)
     primals = _complete(primal, primals)
-    generated = _generated(primal, "vjp", {"mode": "vjp", "optimize": optimize})
-    value = primal(*primals)
+    options = {"mode": "vjp", "optimize": optimize}
+    generated = _generated(primal, "vjp", options)
+    # the value as gradc compiles it, never by running f: f may update an argument
+    value = as_numpy_scalars(_generated(primal, "value", options)(*primals))
     several = isinstance(value, tuple)
 
     def vjp_fn(cotangent):
@@ -60,7 +62,7 @@ def vjp(f, *primals, optimize=True):
             raise ArgumentError(f"the cotangent must have the value's structure and "
                                 f"shapes: {'a tuple of ' if several else ''}{shapes}")
         grads = generated(*primals, *map(_shaped_like, cotangents, outputs))[1]
-        return tuple(grads[:count])
+        return as_numpy_scalars(tuple(grads[:count]))
 
     return value, vjp_fn
 
@@ -85,7 +87,8 @@ def jacobian(f, wrt=0, mode="auto", *, optimize=True):
         args = _complete(primal, args)
         for index in indices:
             require_real(primal, index, args[index])
-        value = primal(*args)
+        # the value as gradc compiles it: running the user's code could update an argument
+        value = _generated(primal, "value", _only(indices, optimize, "vjp"))(*args)
         if isinstance(value, tuple):
             raise ArgumentError(f"jacobian needs {primal.__name__} to return one array, not "
                                 "a tuple; take the Jacobian of each output separately")
@@ -125,7 +128,8 @@ def hvp(f, wrt=0, *, optimize=True):
                                 f"({len(indices)})")
         tangents = [_shaped_like(vector, args[i]) for i, vector in zip(indices, vectors)]
         products = generated(*args, *tangents)[1]
-        return tuple(products) if as_tuple else products[0]
+        products = as_numpy_scalars(tuple(products))
+        return products if as_tuple else products[0]
 
     return hvp_of_f
 

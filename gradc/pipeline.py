@@ -13,7 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from .codegen.module import render_module
-from .codegen.targets import gradient_functions, hvp_function, jvp_function, vjp_function
+from .codegen.targets import (
+    gradient_functions,
+    hvp_function,
+    jvp_function,
+    value_function,
+    vjp_function,
+)
 from .errors import ArgumentError
 from .frontend.lower import lower_function
 from .frontend.source import ModuleInfo, parse_module
@@ -62,7 +68,11 @@ def primal_ir(info: ModuleInfo, name: str, options=Options(), trace=None) -> Fun
 
 
 def with_shapes(fn: Function, shapes) -> Function:
-    """``fn`` with its parameters' shapes known (None: unknown)."""
+    """``fn`` with its parameters' shapes known (None: unknown); parameters left to
+    their defaults have unknown shapes."""
+    defaulted = fn.params[len(shapes):]
+    if all(p.default is not None for p in defaulted):
+        shapes = tuple(shapes) + (None,) * len(defaulted)
     if len(shapes) != len(fn.params):
         raise ArgumentError(f"{fn.name} takes {len(fn.params)} arguments, got shapes for "
                             f"{len(shapes)}")
@@ -189,6 +199,7 @@ def _compile(source, filename, functions, wrt, options, trace, command):
             indices = every if wrt is None else resolve_wrt(info, name, wrt)[0]
             fn = vjp_ir(info, name, indices, options, trace)
             generated.append(vjp_function(fn, name, len(indices)))
+            generated.append(value_function(primal_ir(info, name, options), name))
             continue
         indices, as_tuple = resolve_wrt(info, name, wrt)
         fn = gradient_ir(info, name, indices, options, trace)

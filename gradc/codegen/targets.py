@@ -2,7 +2,9 @@
 
 Reverse mode: ``value_and_grad_f(*args) -> (value, grads)`` and ``grad_f(*args) -> grads``
 (a tuple of gradients when several were asked for). Forward mode:
-``jvp_f(*args, *tangents) -> (outputs, output_tangents)``.
+``jvp_f(*args, *tangents) -> (outputs, output_tangents)``. Vector-Jacobian products:
+``vjp_f(*args, *cotangents)`` beside ``value_f(*args)``, which gives the outputs'
+shapes the cotangents must have.
 """
 
 from dataclasses import replace
@@ -55,3 +57,12 @@ def vjp_function(fn, name, differentiated):
     several = len(outputs) > 1 or fn.tuple_result
     return GradientFunction(replace(fn, params=params), f"vjp_{name}", doc,
                             (tuple(outputs) if several else outputs[0], grads))
+
+
+def value_function(fn, name):
+    """``value_f(*args) -> outputs``: the function as gradc reads it, so derivative modes
+    get the value without running the user's own code."""
+    several = len(fn.results) > 1 or fn.tuple_result
+    doc = f"Value of {name}, as gradc compiles it."
+    return GradientFunction(fn, f"value_{name}", doc,
+                            tuple(fn.results) if several else fn.results[0])

@@ -37,13 +37,15 @@ def _sweep(instrs, builder, mapping, classes, spread_constants):
                 _block(b, builder, mapping, classes, spread_constants)
                 for b in instr.regions)))
             continue
+        start = len(builder.body)
         result = _rewrite(builder, instr, classes, spread_constants) \
             if len(instr.outs) == 1 else None
         if isinstance(result, Instr):
             builder.body.append(result)
         elif result is None:
             builder.body.append(instr)
-        elif isinstance(result, Var) and builder.body and builder.body[-1].out == result:
+        elif len(builder.body) > start and builder.body[-1].outs == (result,):
+            # the rewrite emitted what computes it (not an earlier value, a loop's out)
             builder.body[-1] = replace(builder.body[-1], outs=instr.outs)  # keep its name
         else:
             mapping[instr.out] = result
