@@ -3,7 +3,9 @@ oracles:
 
 (a) the generated gradient equals central finite differences of the primal (the source
     text executed as ordinary Python), and ``value_and_grad``'s value is the primal's;
-(b) optimized and unoptimized compiles agree.
+(b) optimized and unoptimized compiles agree, and so do shape-generic and specialised
+    ones;
+(c) the generated code computes what its IR means (the IR interpreter).
 
 A program ``f(x, y, n)`` differentiates the float arrays ``x`` and ``y`` (shape (3,)); the
 integer ``n`` (0-3) is read by some conditions and loop bounds. Its body mixes straight
@@ -12,7 +14,8 @@ with bounded factors, sums) with ``if``/``elif``/``else`` (conditions on sums, m
 entries, ``n``, with ``and``/``or``/``not`` and chained comparisons), ``for`` loops
 (constant and run-time ranges, negative steps, ``reversed``, ``enumerate``, iteration over
 an array), bounded ``while`` loops, ``break``, ``continue``, early returns and calls of
-module helpers (one with a branch of its own). Names reassigned in loops are carried
+module helpers (one with a branch, one with a loop called on temporaries). Names
+reassigned in loops are carried
 from one iteration to the next; a name first bound in a block is used only inside it,
 except a name bound in both arms of an if/else.
 
@@ -35,7 +38,9 @@ from hypothesis import assume, given, note, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.control import currently_in_test_context  # noqa: E402
 
-from gradc.pipeline import Options, compile_source  # noqa: E402
+from gradc.frontend.source import parse_module  # noqa: E402
+from gradc.ir.interpreter import run  # noqa: E402
+from gradc.pipeline import Options, compile_source, gradient_ir  # noqa: E402
 
 # traced: every data-dependent comparison is a call of _gt(a, b) (a > b), _lt(a, b)
 # (a < b) or _between(a, m, b) (a < m < b), which record the comparison; ``untrace``
@@ -51,6 +56,15 @@ def bend(u):
     if _gt(np.sum(u), 0.5):
         return np.tanh(u) * 1.5
     return 0.5 * np.sin(u) + 0.2
+
+
+def settle(u, w):
+    for k in range(2):
+        if _lt(np.mean(u), 0.25):
+            u = w
+        else:
+            u = np.zeros(3) + 0.5
+    return u
 '''
 
 _COMPARISONS = {"_gt": [ast.Gt()], "_lt": [ast.Lt()], "_between": [ast.Lt(), ast.Lt()]}
@@ -79,6 +93,7 @@ SMOOTH = [
     "0.5 * ({a} + {b})", "{a} - {b}", "{a} + {c}", "{a} * 0.9 + np.tanh({b})",
     "np.exp(0.5 * np.sin({a})) * {b}", "{a} * np.cos({b}) + {c}",
     "{a} + np.sum(np.tanh({b})) * 0.1", "mix({a}, {b})", "bend({a})",
+    "settle({a}, np.arcsinh({b}))", "settle(np.sin({a}), {b}) * {b}",
 ]
 SCALAR_READS = [
     "{a} * np.tanh({e})", "{a} + np.sin({e})", "np.tanh({a} * {e})", "{a} + {e} * {c}",
@@ -120,7 +135,8 @@ def programs(draw, control=True):
         return draw(st.sampled_from(options))
 
     def expression(pool, scalar):
-        templates = (SMOOTH if control else [t for t in SMOOTH if "bend" not in t]) + \
+        templates = (SMOOTH if control else [t for t in SMOOTH if "bend" not in t
+                                             and "settle" not in t]) + \
             (SCALAR_READS if scalar else [])
         return pick(templates).format(a=pick(pool), b=pick(pool), c=pick(CONSTANTS),
                                       e=scalar)
@@ -301,9 +317,10 @@ def fresh(args):
     return [np.array(a) if isinstance(a, np.ndarray) else a for a in args]
 
 
-def generated(program: Program, optimize=True, mode="reverse") -> dict:
+def generated(program: Program, optimize=True, mode="reverse", shapes=None) -> dict:
+    options = Options(optimize=optimize, verify=True, mode=mode, shapes=shapes)
     text = compile_source(program.source, "prog.py", functions=["f"], wrt=(0, 1),
-                          options=Options(optimize=optimize, verify=True, mode=mode))
+                          options=options)
     namespace: dict = {}
     exec(compile(text, "<generated>", "exec"), namespace)
     return namespace
@@ -373,6 +390,21 @@ def check_optimized_against_unoptimized(program, raw, n):
         assert np.allclose(fast, slow, rtol=1e-10, atol=1e-12), (fast, slow)
 
 
+def check_generated_code_against_its_ir(program, raw, n):
+    """The generated code computes what the IR after the last stage means, specialised
+    to the point's shapes or not."""
+    point, _, _ = good_point(program, raw, n)
+    for shapes in (None, ((3,), (3,), ())):
+        options = Options(verify=True, shapes=shapes)
+        fn = gradient_ir(parse_module(program.source, "prog.py"), "f", (0, 1), options)
+        with np.errstate(all="ignore"):
+            expected = run(fn, *fresh(point))
+            value, grads = generated(program, shapes=shapes)["value_and_grad_f"](*fresh(point))
+        assert close(value, expected[0], 1e-12)
+        for got, want in zip(grads, expected[1:], strict=True):
+            assert np.allclose(got, want, rtol=1e-12, atol=1e-12), (shapes, got, want)
+
+
 def shown(program):
     return program.source.split("\n\n\n")[-1]
 
@@ -391,6 +423,13 @@ def test_gradient_matches_finite_differences(program, raw, n):
 def test_optimized_and_unoptimized_agree(program, raw, n):
     note(shown(program))
     check_optimized_against_unoptimized(program, raw, n)
+
+
+@settings(max_examples=30, report_multiple_bugs=False)
+@given(programs(), coordinates, trip_counts)
+def test_generated_code_computes_its_ir(program, raw, n):
+    note(shown(program))
+    check_generated_code_against_its_ir(program, raw, n)
 
 
 @settings(max_examples=15, report_multiple_bugs=False)

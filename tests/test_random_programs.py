@@ -4,7 +4,9 @@
     text executed as ordinary Python);
 (b) optimized and unoptimized compiles agree;
 (c) the IR interpreter running ``gradient_ir`` agrees with the generated code;
-(d) the value returned by ``value_and_grad`` is the primal's value.
+(d) the value returned by ``value_and_grad`` is the primal's value;
+(e) the other modes agree with the gradient: forward mode's tangent along v is
+    <gradient, v>, and vjp and both Jacobians give the gradient.
 
 Programs have 1-12 statements over 2-3 float inputs. Each statement applies an operator,
 a domain-safe composition of elementwise functions (NumPy and math spellings, ``from``
@@ -14,16 +16,21 @@ where a value overflows, where a kink (abs, maximum, minimum, sign, hypot at the
 is near, or where finite differences are ill-conditioned are skipped with ``assume``.
 """
 
+import importlib.util
+import itertools
 import math
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import assume, given, note  # noqa: E402
+from hypothesis import assume, given, note, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+import gradc  # noqa: E402
 from gradc.frontend.source import parse_module  # noqa: E402
 from gradc.ir.interpreter import run  # noqa: E402
 from gradc.pipeline import Options, compile_source, gradient_ir  # noqa: E402
@@ -93,6 +100,10 @@ KINKED = [
     ("np.sign({a}) * {b}", "{a}"), ("np.hypot({a}, {b})", "np.hypot({a}, {b})"),
     ("np.minimum({b}, {a}) * {a}", "{a} - {b}"),
 ]
+# inactive array operands: a scalar's tangent must spread over their shape
+ARRAYS = ["np.sum({a} + np.zeros(3))", "np.mean(np.ones((2, 1)) * {a})",
+          "np.sum(np.concatenate([{a} - np.zeros(2), np.ones(1)]))",
+          "np.sum({a} * np.ones(2) - {b})"]
 HELPERS = ["helper_a({a}, {b})", "helper_b({a})", "helper_b({a}, {c})",
            "helper_c({a}, {b})", "helper_a({a}, {a})"]
 AUGMENTED = ["{t} += {e}", "{t} -= {e}", "{t} *= {e}", "{t} /= 2 + np.cos({b})",
@@ -146,7 +157,7 @@ def programs(draw):
     for k in range(draw(st.integers(1, 12))):
         kind = draw(st.sampled_from(["unary", "unary", "binary", "binary", "binary",
                                      "kink", "helper", "pair", "augmented", "augmented",
-                                     "other"]))
+                                     "arrays", "other"]))
         target = draw(st.sampled_from(NAMES)).format(k=k)
         if draw(st.integers(0, 3)) == 0:
             target = draw(st.sampled_from(pool))  # reassign, parameters included
@@ -160,6 +171,8 @@ def programs(draw):
             statement, guards = f"{target} = {expression}", [guard]
         elif kind == "helper":
             statement = f"{target} = {fill(draw(st.sampled_from(HELPERS)))}"
+        elif kind == "arrays":
+            statement = f"{target} = {fill(draw(st.sampled_from(ARRAYS)))}"
         elif kind == "pair":
             other = f"w{k}"
             statement = f"{target}, {other} = pair({operand()}, {operand()})"
@@ -218,6 +231,20 @@ def generated(program: Program, optimize=True) -> dict:
     namespace: dict = {}
     exec(compile(text, "<generated>", "exec"), namespace)
     return namespace
+
+
+def imported(program: Program):
+    """The program as a module imported from a file, as the API reads functions."""
+    folder = Path(tempfile.mkdtemp(prefix="gradc-program-"))
+    name = f"program_{next(_COUNT)}"
+    (folder / f"{name}.py").write_text(program.source)
+    spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_COUNT = itertools.count()
 
 
 def evaluate(f, point):
@@ -339,6 +366,24 @@ FIXED = [
     ("def f(x, y, z):\n    x_bar = x * y\n    t1 = x_bar + z\n    y_bar = t1 * x_bar\n"
      "    s, w = pair(y_bar, z)\n    return s * w + helper_b(x, 3.0)\n", (0.4, 1.1, -0.9)),
 ]
+
+
+@settings(max_examples=30)
+@given(programs(), points_in_box)
+def test_other_modes_agree_with_the_gradient(program, raw):
+    note(program.source.split("\n\n\n")[-1])
+    point, _ = smooth_point(program, primal_of(program), raw)
+    f = imported(program).f
+    wrt = tuple(range(len(program.params)))
+    grads = quietly(generated(program)["grad_f"], *point)
+    v = [0.3, -0.7, 0.45][:len(point)]
+    _, tangent = quietly(gradc.jvp, f, point, v)
+    assert close(tangent, sum(g * d for g, d in zip(grads, v)), 1e-9)
+    _, vjp_fn = quietly(gradc.vjp, f, *point)
+    modes = [quietly(vjp_fn, 1.0)] + [quietly(gradc.jacobian(f, wrt, mode), *point)
+                                      for mode in ("fwd", "rev")]
+    for other in modes:
+        assert all(close(a, b, 1e-9) for a, b in zip(other, grads, strict=True)), other
 
 
 @pytest.mark.parametrize("body, point", FIXED)
