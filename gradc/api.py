@@ -2,8 +2,9 @@
 shares: reading a function's source, compiling it once, caching and loading the result.
 
 Compiling reads the function's module source (never runs it), generates the gradient
-module, caches it on disk and imports it from there. The returned callable carries
-``.source`` (generated text), ``.path`` (the file it was loaded from) and ``.primal``.
+module, caches it on disk (``cache``) and loads it from the text it checked there. The
+returned callable carries ``.source`` (generated text), ``.path`` (the file it was
+loaded from) and ``.primal``.
 """
 
 import functools
@@ -13,7 +14,7 @@ import linecache
 import numpy as np
 
 from . import cache
-from .codegen.loader import load_module, write_atomic
+from .codegen.loader import load_module
 from .errors import ArgumentError, NonDifferentiableError
 
 
@@ -133,19 +134,23 @@ def _source_of(f):
 
 
 def _compiled_module(source, filename, name, options: dict):
+    """The generated module: from a verified cache entry, else compiled and stored."""
     path = cache.entry_path(source, filename, name, options)
-    if not path.exists():
-        from .pipeline import Options, compile_source  # the compiler loads only on a miss
+    module_name = f"_gradc_{path.stem}"
+    text = cache.read_entry(path)
+    if text is None:
+        text = cache.write_entry(path, _generate(source, filename, name, options))
+    return load_module(text, module_name, path)
 
-        wrt = options.get("wrt")
-        wrt = tuple(wrt) if options.get("tuple") else wrt
-        compiler_options = Options(optimize=options["optimize"], mode=options["mode"],
-                                   shapes=options.get("shapes"))
-        text = compile_source(source, filename, [name], wrt, compiler_options)
-        write_atomic(path, text)
-    module = load_module(path, f"_gradc_{path.stem}")
-    module.__gradc_source__ = path.read_text(encoding="utf-8")
-    return module
+
+def _generate(source, filename, name, options: dict) -> str:
+    from .pipeline import Options, compile_source  # the compiler loads only on a miss
+
+    wrt = options.get("wrt")
+    wrt = tuple(wrt) if options.get("tuple") else wrt
+    compiler_options = Options(optimize=options["optimize"], mode=options["mode"],
+                               shapes=options.get("shapes"))
+    return compile_source(source, filename, [name], wrt, compiler_options)
 
 
 def _input_checker(f, name, wrt):

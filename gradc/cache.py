@@ -5,13 +5,21 @@ Location: ``$GRADC_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/gradc``, else
 the options and the compiler itself (its version and the modification times of its
 files, so an edited or reinstalled gradc recompiles), so a changed source is recompiled
 and a hit needs neither the compiler nor sympy. Deleting the directory clears the cache.
+
+An entry's first line holds the SHA-256 of its name and the rest of its bytes, checked
+before the entry is used: a truncated, emptied or otherwise damaged entry is recompiled
+and replaced, with one ``CacheWarning``.
 """
 
 import functools
 import os
+import sys
+import warnings
 from pathlib import Path
 
 from . import __version__
+from .codegen.loader import write_atomic
+from .errors import CacheWarning
 
 # hashlib loads OpenSSL (about 3 ms, a third of a warm import's budget); the builtin
 # SHA-256 module gives the same digest without it.
@@ -22,6 +30,8 @@ except ImportError:
         from _sha256 import sha256  # Python 3.10, 3.11
     except ImportError:
         from hashlib import sha256
+
+HEADER = b"# gradc entry sha256="
 
 
 def cache_dir() -> Path:
@@ -45,3 +55,50 @@ def compiler_fingerprint() -> tuple:
     package = Path(__file__).parent
     newest = max(os.stat(path).st_mtime_ns for path in package.rglob("*.py"))
     return __version__, newest
+
+
+def read_entry(path: Path) -> str | None:
+    """The text of the entry at ``path`` if it exists and its hash matches; None
+    otherwise (with a warning unless it simply does not exist)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        _warn_once(f"cannot read the gradc cache entry {path} ({exc.strerror}); recompiling")
+        return None
+    header, _, body = data.partition(b"\n")
+    if header != _header(path.name, body):
+        _warn_once(f"the gradc cache entry {path} is damaged (its content does not match "
+                   "its hash); recompiling and replacing it")
+        return None
+    return data.decode("utf-8")
+
+
+def write_entry(path: Path, text: str) -> str:
+    """Store generated ``text`` at ``path`` under its hash line; return the stored text."""
+    body = text.encode("utf-8")
+    stored = (_header(path.name, body) + b"\n" + body).decode("utf-8")
+    write_atomic(path, stored)
+    return stored
+
+
+def _header(name: str, body: bytes) -> bytes:
+    # The entry's name is hashed too, so a valid entry copied over another is caught.
+    digest = sha256(name.encode("utf-8") + b"\n" + body).hexdigest()
+    return HEADER + digest.encode("ascii")
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """Warn about each cache problem once per process, whatever the warning filters,
+    at the first caller outside gradc (the user's ``grad`` call or decorator)."""
+    if message in _WARNED:
+        return
+    _WARNED.add(message)
+    frame, level = sys._getframe(1), 2
+    while frame.f_back and frame.f_globals.get("__name__", "").split(".")[0] == "gradc":
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, CacheWarning, stacklevel=level)
