@@ -2,9 +2,10 @@
 shares: reading a function's source, compiling it once, caching and loading the result.
 
 Compiling reads the function's module source (never runs it), generates the gradient
-module, caches it on disk (``cache``) and loads it from the text it checked there. The
-returned callable carries ``.source`` (generated text), ``.path`` (the file it was
-loaded from) and ``.primal``.
+module, caches it on disk (``cache``) and loads it from the text it checked there; when
+the cache cannot be used it compiles in memory. The returned callable carries
+``.source`` (generated text), ``.path`` (the file it was loaded from, None when compiled
+in memory) and ``.primal``.
 """
 
 import functools
@@ -117,7 +118,7 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
 def _describe(gradient, module):
     """The generated text and file behind ``gradient`` (None before any compile)."""
     gradient.source = module and module.__gradc_source__
-    gradient.path = module and module.__file__
+    gradient.path = module and getattr(module, "__file__", None)
 
 
 def _source_of(f):
@@ -134,12 +135,16 @@ def _source_of(f):
 
 
 def _compiled_module(source, filename, name, options: dict):
-    """The generated module: from a verified cache entry, else compiled and stored."""
+    """The generated module: from a verified cache entry, else compiled and stored, else
+    (the cache unusable, which ``cache`` warns about) compiled and kept in memory."""
     path = cache.entry_path(source, filename, name, options)
     module_name = f"_gradc_{path.stem}"
     text = cache.read_entry(path)
     if text is None:
-        text = cache.write_entry(path, _generate(source, filename, name, options))
+        generated = _generate(source, filename, name, options)
+        text = cache.write_entry(path, generated)
+        if text is None:
+            return load_module(generated, module_name, None)
     return load_module(text, module_name, path)
 
 

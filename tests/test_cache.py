@@ -1,6 +1,6 @@
 """The on-disk cache under faults: damaged entries are recompiled and replaced, a
 directory other users could write is not used, an unwritable one falls back to compiling
-in memory, a planted ``.pyc`` never runs, and an edited, reloaded module recompiles.
+in memory, and a planted ``.pyc`` never runs.
 
 Each test compiles a function into a private cache, damages something, then asks again
 after dropping the loaded module from ``sys.modules``, as a new process would."""
@@ -9,7 +9,10 @@ import hashlib
 import importlib
 import importlib._bootstrap_external as bootstrap
 import importlib.util
+import os
 import sys
+import tempfile
+import traceback
 import warnings
 from pathlib import Path
 
@@ -68,9 +71,10 @@ def with_valid_header(path: Path, body: str) -> str:
     return f"# gradc entry sha256={digest}\n{body}"
 
 
-def test_entries_carry_their_hash(user):
+def test_new_directory_is_private_and_entries_carry_their_hash(user):
     gradient, warned = fresh_gradient(user.f)
     assert warned == [] and gradient(0.5) == pytest.approx(WANT)
+    assert os.stat(entry_of(gradient).parent).st_mode & 0o777 == 0o700
     text = entry_of(gradient).read_text()
     assert text == gradient.source and text == with_valid_header(entry_of(gradient),
                                                                  text.partition("\n")[2])
@@ -134,3 +138,71 @@ def test_a_planted_pyc_beside_an_entry_never_runs(user, monkeypatch):
     forget(first, monkeypatch)
     second, warned = fresh_gradient(user.f)
     assert warned == [] and second(0.5) == pytest.approx(WANT)
+
+
+def plant(gradient):
+    """Replace the entry of ``gradient`` with EVIL under a valid hash line: what another
+    user who can write to the directory could do."""
+    entry = entry_of(gradient)
+    entry.write_text(with_valid_header(entry, EVIL))
+
+
+def refuses_the_directory(user, monkeypatch, make_unsafe, reason):
+    first, _ = fresh_gradient(user.f)
+    entries = sorted(entry_of(first).parent.iterdir())
+    plant(first)
+    forget(first, monkeypatch)
+    make_unsafe(entry_of(first).parent)
+    second, warned = fresh_gradient(user.f)
+    assert second(0.5) == pytest.approx(WANT) and second.path is None
+    assert len(warned) == 1 and "not using" in warned[0] and reason in warned[0]
+    assert sorted(entry_of(first).parent.iterdir()) == entries  # nothing written there
+    assert fresh_gradient(user.g)[1] == []  # warned once per process
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o702], ids=oct)
+def test_a_directory_others_can_write_is_not_used(user, monkeypatch, mode):
+    refuses_the_directory(user, monkeypatch, lambda path: os.chmod(path, mode),
+                          "writable by group or others")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX owners")
+def test_a_directory_owned_by_another_user_is_not_used(user, monkeypatch):
+    someone_else = os.geteuid() + 1  # chown needs root; pretend to be another user
+    refuses_the_directory(user, monkeypatch,
+                          lambda path: monkeypatch.setattr(os, "geteuid",
+                                                           lambda: someone_else),
+                          "owned by uid")
+
+
+def test_a_directory_that_cannot_be_created_falls_back_to_memory(user, tmp_path,
+                                                                 monkeypatch):
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("GRADC_CACHE_DIR", str(tmp_path / "a-file" / "cache"))
+    gradient, warned = fresh_gradient(user.f)
+    assert gradient(0.5) == pytest.approx(WANT) and gradient.path is None
+    assert len(warned) == 1 and "cannot create" in warned[0]
+    assert "def value_and_grad_f" in gradient.source
+    assert fresh_gradient(user.g)[1] == []
+    logs = gradc.grad(user.logs)
+    with pytest.raises(ValueError) as caught:  # tracebacks still show generated lines
+        logs(-1.0)
+    shown = "".join(traceback.format_exception(caught.value))
+    assert "<_gradc_cached" in shown and "math.log(x)" in shown
+
+
+def test_an_unwritable_directory_serves_hits_and_compiles_misses_in_memory(user,
+                                                                          monkeypatch):
+    cached, _ = fresh_gradient(user.f)
+
+    def read_only(*args, **kwargs):  # root writes anywhere: fail as mkstemp would
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    forget(cached, monkeypatch)
+    hit, warned = fresh_gradient(user.f)
+    assert warned == [] and hit.path == cached.path and hit(0.5) == pytest.approx(WANT)
+    miss, warned = fresh_gradient(user.g)
+    assert miss.path is None and miss(0.5) == pytest.approx(np.cos(0.5) - 0.5 * np.sin(0.5))
+    assert len(warned) == 1 and "cannot write" in warned[0]
