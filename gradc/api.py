@@ -128,6 +128,7 @@ def _source_of(f):
         raise ArgumentError(f"{f.__qualname__} is not a top-level function; gradc compiles "
                             "functions defined at module level")
     filename = inspect.getsourcefile(f) or f.__code__.co_filename
+    linecache.checkcache(filename)  # a file edited (and reloaded) since is read afresh
     lines = linecache.getlines(filename, f.__globals__)
     if not lines:
         raise ArgumentError(f"cannot read the source of {f.__name__} (from {filename})")

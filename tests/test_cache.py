@@ -1,6 +1,6 @@
 """The on-disk cache under faults: damaged entries are recompiled and replaced, a
 directory other users could write is not used, an unwritable one falls back to compiling
-in memory, and a planted ``.pyc`` never runs.
+in memory, a planted ``.pyc`` never runs, and an edited, reloaded module recompiles.
 
 Each test compiles a function into a private cache, damages something, then asks again
 after dropping the loaded module from ``sys.modules``, as a new process would."""
@@ -206,3 +206,18 @@ def test_an_unwritable_directory_serves_hits_and_compiles_misses_in_memory(user,
     miss, warned = fresh_gradient(user.g)
     assert miss.path is None and miss(0.5) == pytest.approx(np.cos(0.5) - 0.5 * np.sin(0.5))
     assert len(warned) == 1 and "cannot write" in warned[0]
+
+
+def test_an_edited_and_reloaded_module_is_recompiled(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = tmp_path / "edited_then_reloaded.py"
+    path.write_text("def f(x):\n    return x * x\n")
+    module = importlib.import_module(path.stem)
+    try:
+        assert gradc.grad(module.f)(2.0) == 4.0
+        path.write_text("def f(x):\n    return x * x * x\n")
+        importlib.reload(module)
+        assert gradc.grad(module.f)(2.0) == 12.0
+    finally:
+        del sys.modules[path.stem]
