@@ -1,7 +1,7 @@
 """gradc: a source-to-source gradient compiler for NumPy-flavoured Python.
 
 Public API: ``grad``, ``value_and_grad``, ``jvp``, ``vjp``, ``jacobian``, ``hessian``,
-``hvp``, ``check_grad`` and the error classes.
+``hvp``, ``check_grad``, the error classes and ``CacheWarning``.
 """
 
 __version__ = "0.1.0"
@@ -10,6 +10,7 @@ from .api import grad, value_and_grad  # noqa: E402
 from .check import check_grad  # noqa: E402
 from .errors import (  # noqa: E402
     ArgumentError,
+    CacheWarning,
     GradcError,
     GradientCheckError,
     NonDifferentiableError,
@@ -19,4 +20,4 @@ from .modes import hessian, hvp, jacobian, jvp, vjp  # noqa: E402
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "check_grad",
            "GradcError", "UnsupportedSyntaxError", "ArgumentError", "NonDifferentiableError",
-           "GradientCheckError"]
+           "GradientCheckError", "CacheWarning"]

@@ -2,8 +2,10 @@
 shares: reading a function's source, compiling it once, caching and loading the result.
 
 Compiling reads the function's module source (never runs it), generates the gradient
-module, caches it on disk and imports it from there. The returned callable carries
-``.source`` (generated text), ``.path`` (the file it was loaded from) and ``.primal``.
+module, caches it on disk (``cache``) and loads it from the text it checked there; when
+the cache cannot be used it compiles in memory. The returned callable carries
+``.source`` (generated text), ``.path`` (the file it was loaded from, None when compiled
+in memory) and ``.primal``.
 """
 
 import functools
@@ -13,7 +15,7 @@ import linecache
 import numpy as np
 
 from . import cache
-from .codegen.loader import load_module, write_atomic
+from .codegen.loader import load_module
 from .errors import ArgumentError, NonDifferentiableError
 
 
@@ -127,7 +129,7 @@ def as_numpy_scalars(values):
 def _describe(gradient, module):
     """The generated text and file behind ``gradient`` (None before any compile)."""
     gradient.source = module and module.__gradc_source__
-    gradient.path = module and module.__file__
+    gradient.path = module and getattr(module, "__file__", None)
 
 
 def _source_of(f):
@@ -137,6 +139,7 @@ def _source_of(f):
         raise ArgumentError(f"{f.__qualname__} is not a top-level function; gradc compiles "
                             "functions defined at module level")
     filename = inspect.getsourcefile(f) or f.__code__.co_filename
+    linecache.checkcache(filename)  # a file edited (and reloaded) since is read afresh
     lines = linecache.getlines(filename, f.__globals__)
     if not lines:
         raise ArgumentError(f"cannot read the source of {f.__name__} (from {filename})")
@@ -144,19 +147,27 @@ def _source_of(f):
 
 
 def _compiled_module(source, filename, name, options: dict):
+    """The generated module: from a verified cache entry, else compiled and stored, else
+    (the cache unusable, which ``cache`` warns about) compiled and kept in memory."""
     path = cache.entry_path(source, filename, name, options)
-    if not path.exists():
-        from .pipeline import Options, compile_source  # the compiler loads only on a miss
+    module_name = f"_gradc_{path.stem}"
+    text = cache.read_entry(path)
+    if text is None:
+        generated = _generate(source, filename, name, options)
+        text = cache.write_entry(path, generated)
+        if text is None:
+            return load_module(generated, module_name, None)
+    return load_module(text, module_name, path)
 
-        wrt = options.get("wrt")
-        wrt = tuple(wrt) if options.get("tuple") else wrt
-        compiler_options = Options(optimize=options["optimize"], mode=options["mode"],
-                                   shapes=options.get("shapes"))
-        text = compile_source(source, filename, [name], wrt, compiler_options)
-        write_atomic(path, text)
-    module = load_module(path, f"_gradc_{path.stem}")
-    module.__gradc_source__ = path.read_text(encoding="utf-8")
-    return module
+
+def _generate(source, filename, name, options: dict) -> str:
+    from .pipeline import Options, compile_source  # the compiler loads only on a miss
+
+    wrt = options.get("wrt")
+    wrt = tuple(wrt) if options.get("tuple") else wrt
+    compiler_options = Options(optimize=options["optimize"], mode=options["mode"],
+                               shapes=options.get("shapes"))
+    return compile_source(source, filename, [name], wrt, compiler_options)
 
 
 def _input_checker(f, name, wrt):

@@ -1,4 +1,5 @@
-"""Exceptions raised by gradc, written for the person who wrote the source."""
+"""Exceptions raised by gradc, written for the person who wrote the source, and the
+warning it gives when its cache cannot be used."""
 
 
 class GradcError(Exception):
@@ -45,3 +46,8 @@ class NonDifferentiableError(GradcError, TypeError):
 
 class GradientCheckError(GradcError, AssertionError):
     """``check_grad`` found the compiled gradient and finite differences disagreeing."""
+
+
+class CacheWarning(UserWarning):
+    """The on-disk cache could not be trusted or written (a damaged entry, a directory
+    other users can write, an unwritable directory); gradc recompiled and carried on."""

@@ -1,13 +1,16 @@
-"""Write generated modules to disk atomically and import them from their file.
+"""Write generated modules to disk atomically and load them from their verified text.
 
-Loading from a real file (not from a string) means tracebacks, ``inspect`` and ``pdb``
-show the generated lines.
+A module is compiled from the text the caller read and checked, never imported by path:
+the import system would trust whatever ``.pyc`` sits in ``__pycache__`` beside the file.
+Its lines are registered in ``linecache`` under the file's name, so tracebacks,
+``inspect`` and ``pdb`` show the generated lines, even for a module kept in memory.
 """
 
-import importlib.util
+import linecache
 import os
 import sys
 import tempfile
+import types
 from pathlib import Path
 
 
@@ -16,7 +19,8 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        # newline="": the bytes on disk are exactly text's (the cache hashes them)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             out.write(text)
         os.replace(tmp, path)
     except BaseException:
@@ -24,13 +28,20 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def load_module(path: Path, module_name: str):
-    """Import the module at ``path`` under ``module_name`` (registered in sys.modules)."""
+def load_module(text: str, module_name: str, path: Path | None):
+    """Run ``text`` as a module named ``module_name`` (registered in sys.modules) whose
+    file is ``path``, or, with no path, a placeholder name ``<module_name>``."""
     loaded = sys.modules.get(module_name)
-    if loaded is not None and getattr(loaded, "__file__", None) == str(path):
+    if loaded is not None and getattr(loaded, "__gradc_source__", None) == text:
         return loaded
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    filename = str(path) if path is not None else f"<{module_name}>"
+    code = compile(text, filename, "exec")
+    module = types.ModuleType(module_name)
+    if path is not None:
+        module.__file__ = filename
+    module.__dict__["__gradc_source__"] = text  # read back by api (``.source``)
+    # No modification time: linecache.checkcache keeps these lines, the ones that ran.
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(code, module.__dict__)
     sys.modules[module_name] = module
     return module
