@@ -7,14 +7,14 @@ Each stage is a pure function on IR; ``trace`` receives the IR after every stage
 is how ``gradc compile --emit ir`` and the pass tests look inside.
 """
 
+import ast
 import gc
-from ast import Return, Tuple
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from .codegen.module import render_module
 from .codegen.targets import gradient_functions, hvp_function, jvp_function, vjp_function
-from .errors import ArgumentError
+from .errors import ArgumentError, LocatedError, NonDifferentiableSourceError
 from .frontend.lower import lower_function
 from .frontend.source import ModuleInfo, parse_module
 from .ir.core import Function
@@ -76,8 +76,7 @@ def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Optio
     """IR returning ``(value, *gradients)`` of function ``name`` w.r.t. ``wrt``."""
     fn = primal_ir(info, name, options, trace)
     if len(fn.results) != 1:
-        raise ArgumentError(f"{name} returns {len(fn.results)} values; gradients need "
-                            "a single scalar output")
+        raise several_results(info, name, len(fn.results))
     return _differentiated(reverse(fn, wrt), wrt, options, trace)
 
 
@@ -169,14 +168,7 @@ def _compile(source, filename, functions, wrt, options, trace, command):
     if options.mode == "hvp":
         return _compile_hvp(source, filename, functions, wrt, options, trace, command)
     info = parse_module(source, filename)
-    if functions:
-        names = list(functions)
-    else:
-        names = list(info.functions) if options.mode != "reverse" else scalar_functions(info)
-    for name in names:
-        if name not in info.functions:
-            raise ArgumentError(f"{filename} has no top-level function {name!r} "
-                                f"(functions: {', '.join(info.functions) or 'none'})")
+    names = _selected(info, functions, options.mode)
     generated = []
     for name in names:
         every = resolve_wrt(info, name, None, every=True)[0]
@@ -194,6 +186,53 @@ def _compile(source, filename, functions, wrt, options, trace, command):
         fn = gradient_ir(info, name, indices, options, trace)
         generated += gradient_functions(fn, without_value(fn), name, indices, as_tuple)
     return render_module(generated, _base_name(filename), info.constants, command)
+
+
+def _selected(info: ModuleInfo, functions, mode: str) -> list[str]:
+    """The functions to compile: those named, or by default every top-level function
+    (in reverse mode, every one returning one value). Never none."""
+    for name in functions or info.async_functions:
+        if name in info.async_functions:
+            raise info.error(info.async_functions[name], "async functions are not supported",
+                             "gradc compiles plain 'def' functions; name the others with "
+                             "--function")
+    if functions:
+        for name in functions:
+            if name not in info.functions:
+                raise ArgumentError(f"{info.filename} has no top-level function {name!r} "
+                                    f"(functions: {', '.join(info.functions) or 'none'})")
+        return list(functions)
+    names = list(info.functions) if mode != "reverse" else scalar_functions(info)
+    if not names:
+        raise _nothing_to_compile(info)
+    return names
+
+
+def _nothing_to_compile(info: ModuleInfo) -> LocatedError:
+    """An empty module, or one whose functions all return several values."""
+    if not info.functions:
+        return LocatedError("no top-level function to differentiate", info.filename, 1, 0,
+                            hint="define one with 'def' at the top level of the module")
+    name = next(iter(info.functions))
+    value = _returned_tuple(info, name).value
+    assert isinstance(value, ast.Tuple)  # why scalar_functions left the function out
+    return several_results(info, name, len(value.elts))
+
+
+def several_results(info: ModuleInfo, name: str, count: int) -> LocatedError:
+    """``name`` returns ``count`` values, where a gradient needs one."""
+    return info.error(_returned_tuple(info, name), f"{name} returns {count} values; a "
+                      "gradient needs one scalar output", "return one value, or compile it "
+                      "with --mode vjp (gradc.vjp or gradc.jacobian from Python)",
+                      kind=NonDifferentiableSourceError)
+
+
+def _returned_tuple(info: ModuleInfo, name: str) -> ast.Return:
+    """The return statement giving several values: one of a tuple display, else the last
+    (which returns a call of a function that returns a tuple)."""
+    returns = sorted((n for n in ast.walk(info.functions[name]) if isinstance(n, ast.Return)),
+                     key=lambda r: (r.lineno, r.col_offset))
+    return next((r for r in returns if isinstance(r.value, ast.Tuple)), returns[-1])
 
 
 def _compile_hvp(source, filename, functions, wrt, options, trace, command):
@@ -221,5 +260,5 @@ def scalar_functions(info: ModuleInfo) -> list[str]:
     inlined into their callers but have no gradient of their own)."""
     def returns_tuple(node):
         last = node.body[-1] if node.body else None
-        return isinstance(last, Return) and isinstance(last.value, Tuple)
+        return isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple)
     return [name for name, node in info.functions.items() if not returns_tuple(node)]

@@ -1,8 +1,9 @@
 """Bad input to the CLI and the API: each gets a located, human message, exit status 1
 and nothing written, never a traceback or a silently empty module."""
 
+import pytest
 
-
+import gradc
 from gradc import cli
 
 
@@ -65,3 +66,47 @@ def test_an_unknown_coding_is_located(tmp_path, monkeypatch, capsys):
 def test_a_null_byte_is_located(tmp_path, monkeypatch, capsys):
     data = b"def f(x):\n    return x\x00 * 2\n"
     assert_refused(compile_file(tmp_path, monkeypatch, capsys, data), "2:13", "null byte")
+
+
+# ---- nothing to differentiate
+
+@pytest.mark.parametrize("source", ["", "# only a comment\n\n# and another\n",
+                                    "import numpy as np\nSCALE = 2.0\n"])
+def test_a_module_without_functions_is_refused(tmp_path, monkeypatch, capsys, source):
+    assert_refused(compile_file(tmp_path, monkeypatch, capsys, source), "1:1",
+                   "no top-level function to differentiate")
+
+
+def test_async_def_is_refused_where_it_is(tmp_path, monkeypatch, capsys):
+    source = "def g(x):\n    return x\n\nasync def f(x):\n    return x * x\n"
+    assert_refused(compile_file(tmp_path, monkeypatch, capsys, source), "4:1",
+                   "async functions are not supported")
+    status, err, written = compile_file(tmp_path, monkeypatch, capsys, source,
+                                        "--function", "g")
+    assert status == 0 and written == ["model_grad.py"], err
+
+
+def test_async_def_is_refused_by_grad(module_from_source):
+    module = module_from_source("async def f(x):\n    return x * x\n")
+    with pytest.raises(gradc.UnsupportedSyntaxError) as caught:
+        gradc.grad(module.f)
+    assert (caught.value.lineno, caught.value.col) == (1, 0)
+
+
+def test_a_module_of_tuple_returning_functions_is_refused(tmp_path, monkeypatch, capsys):
+    source = "def f(x):\n    return x, x * 2\n"
+    assert_refused(compile_file(tmp_path, monkeypatch, capsys, source), "2:5",
+                   "f returns 2 values; a gradient needs one scalar output", "--mode vjp")
+
+
+@pytest.mark.parametrize("body, where", [
+    ("def f(x):\n    return x, x * 2\n", (2, 4)),
+    ("def g(x):\n    return x, x\ndef f(x):\n    if x > 0:\n        return g(x)\n"
+     "    return g(-x)\n", (6, 4)),
+])
+def test_grad_of_a_tuple_returning_function_is_located(module_from_source, body, where):
+    module = module_from_source(body)
+    with pytest.raises(gradc.NonDifferentiableError) as caught:
+        gradc.grad(module.f)
+    assert (caught.value.lineno, caught.value.col) == where
+    assert "f returns 2 values" in str(caught.value)

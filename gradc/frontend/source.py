@@ -26,6 +26,7 @@ class ModuleInfo:
     imported: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (lib, attr)
     constants: dict[str, float] = field(default_factory=dict)
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)
+    async_functions: dict[str, ast.AsyncFunctionDef] = field(default_factory=dict)
     # gradc's own reverse-mode code, read back for forward mode over it: an adjoint
     # branch reads values of the primal branch taken under the same condition
     generated: bool = False
@@ -98,6 +99,8 @@ def parse_module(source: str, filename: str = "<string>") -> ModuleInfo:
             _read_import_from(info, stmt)
         elif isinstance(stmt, ast.FunctionDef):
             info.functions[stmt.name] = stmt
+        elif isinstance(stmt, ast.AsyncFunctionDef):  # refused if asked for (pipeline)
+            info.async_functions[stmt.name] = stmt
         elif isinstance(stmt, ast.Assign | ast.AnnAssign):
             _read_constant(info, stmt, assigned_twice)
     for name in assigned_twice:
