@@ -17,6 +17,7 @@ from .codegen.targets import gradient_functions, hvp_function, jvp_function, vjp
 from .errors import ArgumentError, LocatedError, NonDifferentiableSourceError
 from .frontend.lower import lower_function
 from .frontend.source import ModuleInfo, parse_module
+from .ir.control import truth_line
 from .ir.core import Function
 from .ir.verifier import verify
 from .passes.cse import cse
@@ -53,9 +54,14 @@ def _stager(options, trace):
     return stage
 
 
-def primal_ir(info: ModuleInfo, name: str, options=Options(), trace=None) -> Function:
+def primal_ir(info: ModuleInfo, name: str, options=Options(), trace=None,
+              check=None) -> Function:
+    """``check``: called with the lowered function, before optimizing can change what
+    its output looks like (1.0 * (x > 0) is a number, but folds to x > 0)."""
     stage = _stager(options, trace)
     fn = stage("lower", lower_function(info, name))
+    if check is not None:
+        check(fn)
     if options.shapes is not None:
         fn = with_shapes(fn, options.shapes)
     return stage("optimize", optimize(fn)) if options.optimize else fn
@@ -74,10 +80,34 @@ def with_shapes(fn: Function, shapes) -> Function:
 def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
                 trace=None) -> Function:
     """IR returning ``(value, *gradients)`` of function ``name`` w.r.t. ``wrt``."""
-    fn = primal_ir(info, name, options, trace)
+    fn = primal_ir(info, name, options, trace, lambda lowered: _one_number(info, name, lowered))
+    return _differentiated(reverse(fn, wrt), wrt, options, trace)
+
+
+def _one_number(info: ModuleInfo, name: str, fn: Function):
+    """A gradient needs one output, and one that is not a truth value."""
     if len(fn.results) != 1:
         raise several_results(info, name, len(fn.results))
-    return _differentiated(reverse(fn, wrt), wrt, options, trace)
+    truth = truth_line(fn.body, fn.results[0])
+    if truth is not None:
+        raise _boolean_output(info, name, truth)
+
+
+def _boolean_output(info: ModuleInfo, name: str, line: int | None) -> LocatedError:
+    """``name`` returns a truth value (computed on ``line``), which has no derivative."""
+    nodes = [n for f in info.functions.values() for n in ast.walk(f)
+             if isinstance(n, ast.expr) and n.lineno == line and _is_truth(n)]
+    where = min(nodes, key=lambda n: n.col_offset, default=_return_statement(info, name))
+    return info.error(where, f"not differentiable: {name} has a boolean output",
+                      "a comparison has no gradient; to differentiate through a condition, "
+                      "let it choose a value: np.where(x > 0, x, 0.0)",
+                      kind=NonDifferentiableSourceError)
+
+
+def _is_truth(node) -> bool:
+    return isinstance(node, ast.Compare | ast.BoolOp) or (
+        isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, bool))
 
 
 def vjp_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
@@ -114,18 +144,41 @@ def without_value(fn: Function) -> Function:
 
 def resolve_wrt(info: ModuleInfo, name: str, wrt, every=False) -> tuple[tuple[int, ...], bool]:
     """``wrt`` (an index, a name, or a tuple of them; None: every parameter without a
-    default, or with ``every`` every parameter) as parameter indices, and whether the
-    caller asked for a tuple."""
+    default, or with ``every`` every parameter, but for those declared ``int``) as
+    parameter indices, and whether the caller asked for a tuple."""
     node = info.functions[name]
-    names = [a.arg for a in node.args.posonlyargs + node.args.args]
+    positional = node.args.posonlyargs + node.args.args
+    names = [a.arg for a in positional]
     if wrt is None:
         required = len(names) - (0 if every else len(node.args.defaults))
-        return tuple(range(required)), required != 1
+        indices = tuple(i for i in range(required) if not _declared_int(positional[i]))
+        if required and not indices:
+            raise _integer_input(info, name, positional[0], only=True)
+        return indices, len(indices) != 1
     as_tuple = isinstance(wrt, (tuple, list))
     indices = tuple(_wrt_index(names, name, w) for w in (wrt if as_tuple else (wrt,)))
     if len(set(indices)) != len(indices):
         raise ArgumentError(f"wrt={wrt!r} names an argument of {name} twice")
+    for index in indices:
+        if _declared_int(positional[index]):
+            raise _integer_input(info, name, positional[index])
     return indices, as_tuple
+
+
+def _declared_int(arg: ast.arg) -> bool:
+    return isinstance(arg.annotation, ast.Name) and arg.annotation.id in ("int", "bool")
+
+
+def _integer_input(info: ModuleInfo, name: str, arg: ast.arg, only=False) -> LocatedError:
+    """A derivative asked for with respect to an input declared integer (``only``: the
+    function has no other input): none exists."""
+    declared = ast.unparse(arg.annotation or arg)
+    message = (f"{name} has no float input to differentiate ({arg.arg!r} is declared "
+               f"{declared})" if only else
+               f"{name} has no derivative with respect to {arg.arg!r}, declared {declared}")
+    return info.error(arg, f"not differentiable: {message}",
+                      "declare the inputs to differentiate float, or choose others with wrt "
+                      "(--wrt on the command line)", kind=NonDifferentiableSourceError)
 
 
 def _wrt_index(names, fname, item) -> int:
@@ -171,18 +224,15 @@ def _compile(source, filename, functions, wrt, options, trace, command):
     names = _selected(info, functions, options.mode)
     generated = []
     for name in names:
-        every = resolve_wrt(info, name, None, every=True)[0]
+        indices, as_tuple = resolve_wrt(info, name, wrt, every=options.mode != "reverse")
         if options.mode == "forward":
-            indices = every if wrt is None else resolve_wrt(info, name, wrt)[0]
             fn = tangent_ir(info, name, options, trace, indices)
             generated.append(jvp_function(fn, name))
             continue
         if options.mode == "vjp":
-            indices = every if wrt is None else resolve_wrt(info, name, wrt)[0]
             fn = vjp_ir(info, name, indices, options, trace)
             generated.append(vjp_function(fn, name, len(indices)))
             continue
-        indices, as_tuple = resolve_wrt(info, name, wrt)
         fn = gradient_ir(info, name, indices, options, trace)
         generated += gradient_functions(fn, without_value(fn), name, indices, as_tuple)
     return render_module(generated, _base_name(filename), info.constants, command)
@@ -214,22 +264,22 @@ def _nothing_to_compile(info: ModuleInfo) -> LocatedError:
         return LocatedError("no top-level function to differentiate", info.filename, 1, 0,
                             hint="define one with 'def' at the top level of the module")
     name = next(iter(info.functions))
-    value = _returned_tuple(info, name).value
+    value = _return_statement(info, name).value
     assert isinstance(value, ast.Tuple)  # why scalar_functions left the function out
     return several_results(info, name, len(value.elts))
 
 
 def several_results(info: ModuleInfo, name: str, count: int) -> LocatedError:
     """``name`` returns ``count`` values, where a gradient needs one."""
-    return info.error(_returned_tuple(info, name), f"{name} returns {count} values; a "
+    return info.error(_return_statement(info, name), f"{name} returns {count} values; a "
                       "gradient needs one scalar output", "return one value, or compile it "
                       "with --mode vjp (gradc.vjp or gradc.jacobian from Python)",
                       kind=NonDifferentiableSourceError)
 
 
-def _returned_tuple(info: ModuleInfo, name: str) -> ast.Return:
-    """The return statement giving several values: one of a tuple display, else the last
-    (which returns a call of a function that returns a tuple)."""
+def _return_statement(info: ModuleInfo, name: str) -> ast.Return:
+    """The return statement an error about the output points at: one returning a tuple
+    display, else the last (returning, say, a call of a tuple-returning function)."""
     returns = sorted((n for n in ast.walk(info.functions[name]) if isinstance(n, ast.Return)),
                      key=lambda r: (r.lineno, r.col_offset))
     return next((r for r in returns if isinstance(r.value, ast.Tuple)), returns[-1])

@@ -1,6 +1,9 @@
 """Bad input to the CLI and the API: each gets a located, human message, exit status 1
 and nothing written, never a traceback or a silently empty module."""
 
+import re
+import shutil
+
 import pytest
 
 import gradc
@@ -10,6 +13,7 @@ from gradc import cli
 def compile_file(tmp_path, monkeypatch, capsys, data, *args, name="model.py"):
     """Run ``gradc compile`` on a file holding ``data``; (exit status, stderr, outputs)."""
     monkeypatch.chdir(tmp_path)
+    shutil.rmtree(tmp_path / "out", ignore_errors=True)
     path = tmp_path / name
     path.write_bytes(data if isinstance(data, bytes) else data.encode())
     status = cli.main(["compile", name, "-o", "out", *args])
@@ -27,6 +31,15 @@ def assert_refused(result, where, *phrases):
     for phrase in phrases:
         assert phrase in err, err
     assert written == []
+
+
+def grad_refusal(f, kind=gradc.NonDifferentiableError):
+    """Where ``gradc.grad(f)`` is refused, (line, col), and the message's first words."""
+    with pytest.raises(kind) as caught:
+        gradc.grad(f)
+    error = caught.value
+    assert "Traceback" not in str(error)
+    return (error.lineno, error.col), re.sub(r"^not differentiable: |;.*$", "", error.msg)
 
 
 # ---- reading the file
@@ -88,9 +101,7 @@ def test_async_def_is_refused_where_it_is(tmp_path, monkeypatch, capsys):
 
 def test_async_def_is_refused_by_grad(module_from_source):
     module = module_from_source("async def f(x):\n    return x * x\n")
-    with pytest.raises(gradc.UnsupportedSyntaxError) as caught:
-        gradc.grad(module.f)
-    assert (caught.value.lineno, caught.value.col) == (1, 0)
+    assert grad_refusal(module.f, gradc.UnsupportedSyntaxError)[0] == (1, 0)
 
 
 def test_a_module_of_tuple_returning_functions_is_refused(tmp_path, monkeypatch, capsys):
@@ -106,7 +117,54 @@ def test_a_module_of_tuple_returning_functions_is_refused(tmp_path, monkeypatch,
 ])
 def test_grad_of_a_tuple_returning_function_is_located(module_from_source, body, where):
     module = module_from_source(body)
-    with pytest.raises(gradc.NonDifferentiableError) as caught:
-        gradc.grad(module.f)
-    assert (caught.value.lineno, caught.value.col) == where
-    assert "f returns 2 values" in str(caught.value)
+    assert grad_refusal(module.f) == (where, "f returns 2 values")
+
+
+# ---- outputs and inputs without a derivative
+
+@pytest.mark.parametrize("body, where", [
+    ("    return x > 0\n", "2:12"),
+    ("    y = x * 2\n    flag = 0 < y <= 1 or not y\n    return flag\n", "3:12"),
+    ("    return True\n", "2:5"),
+])
+def test_a_boolean_output_is_refused(tmp_path, monkeypatch, capsys, body, where):
+    result = compile_file(tmp_path, monkeypatch, capsys, "def f(x):\n" + body)
+    assert_refused(result, where, "not differentiable: f has a boolean output", "np.where")
+
+
+def test_a_comparison_choosing_a_value_is_still_differentiable(tmp_path, monkeypatch,
+                                                                capsys):
+    source = "def f(x):\n    return x * 2 if x > 0 else 0.0\n"
+    status, err, written = compile_file(tmp_path, monkeypatch, capsys, source)
+    assert status == 0 and written == ["model_grad.py"], err
+
+
+def test_grad_of_a_boolean_output_is_located(module_from_source):
+    module = module_from_source("import numpy as np\ndef f(x):\n    return np.sum(x) > 0\n")
+    assert grad_refusal(module.f) == ((3, 11), "f has a boolean output")
+
+
+def test_an_integer_only_function_is_refused(tmp_path, monkeypatch, capsys):
+    result = compile_file(tmp_path, monkeypatch, capsys, "def f(n: int):\n    return n * 2\n")
+    assert_refused(result, "1:7", "f has no float input to differentiate",
+                   "'n' is declared int")
+
+
+def test_an_int_argument_is_left_out_and_keeps_its_annotation(tmp_path, monkeypatch, capsys):
+    source = "def f(x: float, n: int):\n    return x * n\n"
+    status, err, _ = compile_file(tmp_path, monkeypatch, capsys, source)
+    assert status == 0, err
+    generated = (tmp_path / "out" / "model_grad.py").read_text()
+    assert "def grad_f(x: float, n: int):" in generated
+    namespace: dict = {}
+    exec(compile(generated, "model_grad.py", "exec"), namespace)
+    assert namespace["grad_f"](1.5, 3) == 3.0  # one gradient, not (3.0, 0.0)
+    assert_refused(compile_file(tmp_path, monkeypatch, capsys, source, "--wrt", "n"), "1:17",
+                   "no derivative with respect to 'n', declared int")
+
+
+def test_grad_of_an_int_argument_is_located(module_from_source):
+    module = module_from_source("def f(n: int, x):\n    return n * x\n")
+    refusal = ((1, 6), "f has no derivative with respect to 'n', declared int")
+    assert grad_refusal(module.f) == refusal
+    assert gradc.grad(module.f, wrt=1)(3, 2.0) == 3.0

@@ -61,7 +61,7 @@ def _lower_signature(info, node: ast.FunctionDef, builder) -> list[Param]:
     params = []
     for arg, default in zip(positional, defaults):
         params.append(Param(builder.fresh(arg.arg), _default(info, default),
-                            _annotated_shape(arg.annotation)))
+                            _annotated_shape(arg.annotation), _declared(arg.annotation)))
     return params
 
 
@@ -78,6 +78,10 @@ def _annotated_shape(annotation):
     if isinstance(annotation, ast.Name) and annotation.id in _SCALAR_ANNOTATIONS:
         return ()
     return None
+
+
+def _declared(annotation) -> str:
+    return "int" if isinstance(annotation, ast.Name) and annotation.id == "int" else "float"
 
 
 def _check_decorator(info, node):
