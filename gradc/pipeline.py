@@ -224,18 +224,25 @@ def _compile(source, filename, functions, wrt, options, trace, command):
     names = _selected(info, functions, options.mode)
     generated = []
     for name in names:
-        indices, as_tuple = resolve_wrt(info, name, wrt, every=options.mode != "reverse")
-        if options.mode == "forward":
-            fn = tangent_ir(info, name, options, trace, indices)
-            generated.append(jvp_function(fn, name))
-            continue
-        if options.mode == "vjp":
-            fn = vjp_ir(info, name, indices, options, trace)
-            generated.append(vjp_function(fn, name, len(indices)))
-            continue
-        fn = gradient_ir(info, name, indices, options, trace)
-        generated += gradient_functions(fn, without_value(fn), name, indices, as_tuple)
+        try:
+            generated += _targets(info, name, wrt, options, trace)
+        except RecursionError:  # depth.py bounds nesting; this is the backstop
+            raise info.error(info.functions[name], f"{name} nests too deeply for gradc to "
+                             "compile", "split long expressions into steps assigned to "
+                             "names, and deeply nested blocks into functions") from None
     return render_module(generated, _base_name(filename), info.constants, command)
+
+
+def _targets(info, name, wrt, options, trace) -> list:
+    """The generated functions for function ``name``."""
+    indices, as_tuple = resolve_wrt(info, name, wrt, every=options.mode != "reverse")
+    if options.mode == "forward":
+        return [jvp_function(tangent_ir(info, name, options, trace, indices), name)]
+    if options.mode == "vjp":
+        fn = vjp_ir(info, name, indices, options, trace)
+        return [vjp_function(fn, name, len(indices))]
+    fn = gradient_ir(info, name, indices, options, trace)
+    return gradient_functions(fn, without_value(fn), name, indices, as_tuple)
 
 
 def _selected(info: ModuleInfo, functions, mode: str) -> list[str]:

@@ -4,10 +4,13 @@ and nothing written, never a traceback or a silently empty module."""
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 import gradc
 from gradc import cli
+from gradc.frontend.depth import MAX_DEPTH
+from gradc.pipeline import compile_source
 
 
 def compile_file(tmp_path, monkeypatch, capsys, data, *args, name="model.py"):
@@ -168,3 +171,56 @@ def test_grad_of_an_int_argument_is_located(module_from_source):
     refusal = ((1, 6), "f has no derivative with respect to 'n', declared int")
     assert grad_refusal(module.f) == refusal
     assert gradc.grad(module.f, wrt=1)(3, 2.0) == 3.0
+
+
+# ---- deep and long expressions
+
+def test_a_sum_of_330_terms_compiles(tmp_path, monkeypatch, capsys):
+    source = "def f(x):\n    return " + " + ".join(["x"] * 330) + "\n"
+    status, err, _ = compile_file(tmp_path, monkeypatch, capsys, source)
+    assert status == 0, err
+    namespace: dict = {}
+    exec((tmp_path / "out" / "model_grad.py").read_text(), namespace)
+    assert namespace["grad_f"](1.0) == 330.0
+
+
+def test_a_long_chain_of_methods_and_operators_compiles():
+    terms = [f"x.sum() * {k} - x[0] / 2" for k in range(1, 501)]
+    source = "def f(x):\n    return " + " + ".join(terms) + "\n"
+    text = compile_source(source, "long.py")
+    namespace: dict = {}
+    exec(text, namespace)
+    expected = np.full(3, sum(range(1, 501)), dtype=float)
+    expected[0] -= 250.0
+    assert np.allclose(namespace["grad_f"](np.ones(3)), expected)
+
+
+def test_ten_thousand_unary_minus_signs_are_refused(tmp_path, monkeypatch, capsys):
+    source = "def f(x):\n    return " + "-" * 10_000 + "x\n"
+    result = compile_file(tmp_path, monkeypatch, capsys, source)
+    assert_refused(result, "2:5", "nested too deeply for Python's parser")
+    assert max(map(len, result[1].splitlines())) < 120  # the long line is cut around ^
+
+
+def test_nesting_python_reads_but_gradc_does_not_is_refused(tmp_path, monkeypatch, capsys):
+    compile("def f(x):\n    return " + "-" * 150 + "x\n", "deep.py", "exec")  # Python: fine
+    source = "def f(x):\n    return " + "-" * 150 + "x\n"
+    assert_refused(compile_file(tmp_path, monkeypatch, capsys, source), "2:111",
+                   f"nested more than {MAX_DEPTH} levels deep")
+    namespace: dict = {}
+    exec(compile_source("def f(x):\n    return " + "-" * 91 + "x\n", "ok.py"), namespace)
+    assert namespace["grad_f"](2.0) == -1.0
+
+
+def test_running_out_of_stack_anyway_is_a_located_error():
+    """The backstop: lowering called with almost no stack left still fails cleanly."""
+    source = "def f(x):\n    y = x * 2\n    return y\n"
+
+    def nearly_out_of_stack(depth):
+        try:
+            return nearly_out_of_stack(depth + 1)
+        except RecursionError:
+            return compile_source(source, "stack.py")
+    with pytest.raises(gradc.UnsupportedSyntaxError, match="f nests too deeply") as caught:
+        nearly_out_of_stack(0)
+    assert (caught.value.lineno, caught.value.col) == (1, 0)

@@ -88,6 +88,12 @@ def parse_module(source: str, filename: str = "<string>") -> ModuleInfo:
     except SyntaxError as exc:
         raise UnsupportedSyntaxError(exc.msg, filename, exc.lineno or 0,
                                      max((exc.offset or 1) - 1, 0), exc.text or "") from None
+    except (RecursionError, MemoryError):  # Python's parser gives up on deep nesting
+        line, col = _longest_statement(source)
+        raise UnsupportedSyntaxError(
+            "this statement is nested too deeply for Python's parser", filename, line, col,
+            source.splitlines()[line - 1] if line else "",
+            "split the expression into steps assigned to names") from None
     docstring = ast.get_docstring(tree) or ""
     info = ModuleInfo(filename, source.splitlines(),
                       generated=_GENERATED.match(docstring) is not None)
@@ -110,6 +116,23 @@ def parse_module(source: str, filename: str = "<string>") -> ModuleInfo:
         desugar_methods(node, libraries)
     info.numpy_aliases.add(NUMPY)
     return info
+
+
+def _longest_statement(source: str) -> tuple[int, int]:
+    """(line, col) of the statement of most tokens, which the parser failing on depth
+    does not locate itself. Tokenizing, unlike parsing, does not recurse."""
+    best, start, count = (0, (1, 0)), None, 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                best = max(best, (count, start or (1, 0)))
+                start, count = None, 0
+            elif token.type not in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT,
+                                    tokenize.DEDENT):
+                start, count = start or token.start, count + 1
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return best[1]
 
 
 def _refuse_null_byte(source: str, filename):
@@ -166,13 +189,17 @@ def _read_constant(info, stmt, assigned_twice):
 def constant_value(node, info: ModuleInfo | None = None):
     """The number a constant expression stands for (``2.0``, ``-1``, ``np.pi``,
     ``EPS``), or None when it is not one."""
+    negative = False
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        negative ^= isinstance(node.op, ast.USub)  # a loop: - - - ... 1 nests deep
+        node = node.operand
+    value = _unsigned_constant(node, info)
+    return -value if negative and value is not None else value
+
+
+def _unsigned_constant(node, info: ModuleInfo | None):
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        inner = constant_value(node.operand, info)
-        if inner is None:
-            return None
-        return -inner if isinstance(node.op, ast.USub) else inner
     if info is not None and isinstance(node, ast.Name):
         return info.constants.get(node.id)
     if info is not None and isinstance(node, ast.Attribute):
