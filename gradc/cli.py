@@ -87,9 +87,24 @@ def main(argv=None) -> int:
     if args.emit == "py":
         suffix = {"reverse": "grad", "forward": "jvp"}.get(args.mode, args.mode)
         out = Path(args.output_dir) / f"{path.stem}_{suffix}.py"
-        write_atomic(out, text)
+        problem = _write(out, text)
+        if problem:
+            print(f"gradc: error: {problem}", file=sys.stderr)
+            return 1
         print(out)
     return 0
+
+
+def _write(out: Path, text: str) -> str | None:
+    """Write the module; what went wrong, in one line, if that failed."""
+    if out.parent.exists() and not out.parent.is_dir():
+        return f"-o {out.parent} is a file, not a directory"
+    try:
+        write_atomic(out, text)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename and exc.filename != str(out) else ""
+        return f"cannot write {out}: {exc.strerror or exc}{where}"
+    return None
 
 
 def _parse_wrt(text):

@@ -1,8 +1,11 @@
 """Bad input to the CLI and the API: each gets a located, human message, exit status 1
 and nothing written, never a traceback or a silently empty module."""
 
+import errno
+import os
 import re
 import shutil
+import tempfile
 
 import numpy as np
 import pytest
@@ -224,3 +227,66 @@ def test_running_out_of_stack_anyway_is_a_located_error():
     with pytest.raises(gradc.UnsupportedSyntaxError, match="f nests too deeply") as caught:
         nearly_out_of_stack(0)
     assert (caught.value.lineno, caught.value.col) == (1, 0)
+
+
+# ---- where the module is written
+
+GOOD = "def f(x):\n    return x * x\n"
+
+
+def run_cli(tmp_path, monkeypatch, capsys, *args):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "model.py").write_text(GOOD)
+    status = cli.main(["compile", "model.py", *args])
+    return status, capsys.readouterr()
+
+
+def test_output_dir_naming_a_file(tmp_path, monkeypatch, capsys):
+    (tmp_path / "taken").write_text("keep me")
+    status, captured = run_cli(tmp_path, monkeypatch, capsys, "-o", "taken")
+    assert status == 1 and captured.out == ""
+    assert captured.err == "gradc: error: -o taken is a file, not a directory\n"
+    assert (tmp_path / "taken").read_text() == "keep me"
+
+
+def test_unwritable_output_dir(tmp_path, monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "locked"))
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)  # as root, chmod would not stop us
+    status, captured = run_cli(tmp_path, monkeypatch, capsys, "-o", "locked")
+    assert status == 1
+    assert captured.err.startswith("gradc: error: cannot write locked/model_grad.py: "
+                                   "Permission denied")
+    assert len(captured.err.splitlines()) == 1
+    assert not (tmp_path / "locked").exists()  # the folder made for it is gone too
+
+
+class _FullDisk:
+    """A file whose writes fail as on a full disk."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.real.close()
+
+    def write(self, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_full_disk_leaves_nothing_half_written(tmp_path, monkeypatch, capsys):
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda *a, **k: _FullDisk(real_fdopen(*a, **k)))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "model_grad.py").write_text("# the previous module\n")
+    status, captured = run_cli(tmp_path, monkeypatch, capsys, "-o", "out")
+    assert status == 1
+    assert captured.err == ("gradc: error: cannot write out/model_grad.py: "
+                            "No space left on device\n")
+    assert os.listdir(tmp_path / "out") == ["model_grad.py"]  # no temporary file
+    assert (tmp_path / "out" / "model_grad.py").read_text() == "# the previous module\n"
+    status, captured = run_cli(tmp_path, monkeypatch, capsys, "-o", "new/deeper")
+    assert status == 1 and not (tmp_path / "new").exists()
