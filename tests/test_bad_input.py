@@ -290,3 +290,23 @@ def test_full_disk_leaves_nothing_half_written(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "out" / "model_grad.py").read_text() == "# the previous module\n"
     status, captured = run_cli(tmp_path, monkeypatch, capsys, "-o", "new/deeper")
     assert status == 1 and not (tmp_path / "new").exists()
+
+
+# ---- calling what grad returns
+
+@pytest.mark.parametrize("args, kwargs, problem", [
+    ((1.0,), {}, "missing a required argument: 'y'"),
+    ((1.0, 2.0, 3.0, 4.0), {}, "too many positional arguments"),
+    ((1.0, 2.0), {"x": 1.0}, "multiple values for argument 'x'"),
+    ((1.0, 2.0), {"z": 1.0}, "got an unexpected keyword argument 'z'"),
+])
+@pytest.mark.parametrize("specialize", [False, True])
+def test_a_wrong_call_names_the_function_and_its_signature(module_from_source, args, kwargs,
+                                                           problem, specialize):
+    module = module_from_source("def f(x, y, scale=2.0):\n    return scale * x * y\n")
+    for derivative in (gradc.grad, gradc.value_and_grad):
+        g = derivative(module.f, specialize=specialize)
+        with pytest.raises(TypeError) as caught:
+            g(*args, **kwargs)
+        assert str(caught.value) == f"the gradient of f(x, y, scale=2.0): {problem}"
+    assert gradc.grad(module.f)(1.0, y=2.0) == 4.0
