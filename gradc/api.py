@@ -171,16 +171,30 @@ def _generate(source, filename, name, options: dict) -> str:
 
 
 def _input_checker(f, name, wrt):
-    """A check that the differentiated arguments are real-valued (not int or bool)."""
-    parameters = list(inspect.signature(f).parameters.values())
+    """A check that a call's arguments fit ``f``'s signature and that the differentiated
+    ones are real-valued (not int or bool)."""
+    signature = inspect.signature(f)
+    parameters = list(signature.parameters.values())
     positions = [(i, parameters[i].name, parameters[i].default)
                  for i in wrt_indices(f, wrt)[0]]
+    fewest = sum(p.default is inspect.Parameter.empty for p in parameters)
 
     def check(args, kwargs):
+        if kwargs or not fewest <= len(args) <= len(parameters):  # cheap when positional
+            _bind(f, signature, args, kwargs)
         for index, param, default in positions:
             value = args[index] if index < len(args) else kwargs.get(param, default)
             require_real(f, index, value)
     return check
+
+
+def _bind(f, signature, args, kwargs):
+    """Python's own check of a call's arguments, naming ``f`` and its signature rather
+    than the generated function the call would otherwise fail in."""
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"the gradient of {f.__name__}{signature}: {exc}") from None
 
 
 def wrt_indices(f, wrt) -> tuple[tuple[int, ...], bool]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .codegen.loader import write_atomic
 from .errors import GradcError
+from .frontend.source import decode_source
 from .ir.printer import format_function
 from .pipeline import Options, compile_source
 
@@ -67,12 +68,13 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     path = Path(args.file)
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"gradc: error: cannot read {args.file}: {exc}", file=sys.stderr)
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"gradc: error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     trace = _print_stage if args.emit == "ir" else None
     try:
+        source = decode_source(data, args.file)
         text = compile_source(source, args.file, args.function, _parse_wrt(args.wrt),
                               Options(optimize=not args.no_optimize, mode=args.mode), trace,
                               command=_command(args))
@@ -85,9 +87,24 @@ def main(argv=None) -> int:
     if args.emit == "py":
         suffix = {"reverse": "grad", "forward": "jvp"}.get(args.mode, args.mode)
         out = Path(args.output_dir) / f"{path.stem}_{suffix}.py"
-        write_atomic(out, text)
+        problem = _write(out, text)
+        if problem:
+            print(f"gradc: error: {problem}", file=sys.stderr)
+            return 1
         print(out)
     return 0
+
+
+def _write(out: Path, text: str) -> str | None:
+    """Write the module; what went wrong, in one line, if that failed."""
+    if out.parent.exists() and not out.parent.is_dir():
+        return f"-o {out.parent} is a file, not a directory"
+    try:
+        write_atomic(out, text)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename and exc.filename != str(out) else ""
+        return f"cannot write {out}: {exc.strerror or exc}{where}"
+    return None
 
 
 def _parse_wrt(text):

@@ -6,8 +6,8 @@ class GradcError(Exception):
     """Base class of every error gradc raises on purpose."""
 
 
-class UnsupportedSyntaxError(GradcError, SyntaxError):
-    """Source outside the language gradc accepts, located to the column.
+class LocatedError(GradcError):
+    """An error in the user's source, located to the column.
 
     Renders as ``FILE:LINE:COL: error: MESSAGE`` followed by the source line, a caret
     under the offending column and, where one helps, a hint.
@@ -28,11 +28,30 @@ class UnsupportedSyntaxError(GradcError, SyntaxError):
         if self.text:
             line = self.text.rstrip("\n")
             code = line.lstrip()
+            code, caret = _window(code, max(self.col - (len(line) - len(code)), 0))
             parts.append("    " + code)
-            parts.append("    " + " " * max(self.col - (len(line) - len(code)), 0) + "^")
+            parts.append("    " + " " * caret + "^")
         if self.hint:
             parts.append(f"hint: {self.hint}")
         return "\n".join(parts)
+
+
+def _window(code: str, caret: int, width: int = 100) -> tuple[str, int]:
+    """At most ``width`` characters of a long line around the caret (a statement with
+    thousands of terms would otherwise fill the terminal)."""
+    if len(code) <= width:
+        return code, caret
+    start = min(max(caret - width // 2, 0), len(code) - width)
+    shown = code[start:start + width]
+    if start > 0:
+        shown, caret = "..." + shown[3:], caret - start
+    if start + width < len(code):
+        shown = shown[:-3] + "..."
+    return shown, caret
+
+
+class UnsupportedSyntaxError(LocatedError, SyntaxError):
+    """Source outside the language gradc accepts (or not valid Python at all)."""
 
 
 class ArgumentError(GradcError, ValueError):
@@ -42,6 +61,11 @@ class ArgumentError(GradcError, ValueError):
 class NonDifferentiableError(GradcError, TypeError):
     """Differentiation asked of something that has no derivative (integer inputs,
     non-scalar outputs of ``grad``)."""
+
+
+class NonDifferentiableSourceError(LocatedError, NonDifferentiableError):
+    """A function whose output or inputs have no derivative, located in its source
+    (a boolean or tuple output, only integer inputs)."""
 
 
 class GradientCheckError(GradcError, AssertionError):

@@ -7,8 +7,8 @@ Each stage is a pure function on IR; ``trace`` receives the IR after every stage
 is how ``gradc compile --emit ir`` and the pass tests look inside.
 """
 
+import ast
 import gc
-from ast import Return, Tuple
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -20,9 +20,10 @@ from .codegen.targets import (
     value_function,
     vjp_function,
 )
-from .errors import ArgumentError
+from .errors import ArgumentError, LocatedError, NonDifferentiableSourceError
 from .frontend.lower import lower_function
 from .frontend.source import ModuleInfo, parse_module
+from .ir.control import truth_line
 from .ir.core import Function
 from .ir.verifier import verify
 from .passes.cse import cse
@@ -59,9 +60,14 @@ def _stager(options, trace):
     return stage
 
 
-def primal_ir(info: ModuleInfo, name: str, options=Options(), trace=None) -> Function:
+def primal_ir(info: ModuleInfo, name: str, options=Options(), trace=None,
+              check=None) -> Function:
+    """``check``: called with the lowered function, before optimizing can change what
+    its output looks like (1.0 * (x > 0) is a number, but folds to x > 0)."""
     stage = _stager(options, trace)
     fn = stage("lower", lower_function(info, name))
+    if check is not None:
+        check(fn)
     if options.shapes is not None:
         fn = with_shapes(fn, options.shapes)
     return stage("optimize", optimize(fn)) if options.optimize else fn
@@ -84,11 +90,34 @@ def with_shapes(fn: Function, shapes) -> Function:
 def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
                 trace=None) -> Function:
     """IR returning ``(value, *gradients)`` of function ``name`` w.r.t. ``wrt``."""
-    fn = primal_ir(info, name, options, trace)
-    if len(fn.results) != 1:
-        raise ArgumentError(f"{name} returns {len(fn.results)} values; gradients need "
-                            "a single scalar output")
+    fn = primal_ir(info, name, options, trace, lambda lowered: _one_number(info, name, lowered))
     return _differentiated(reverse(fn, wrt), wrt, options, trace)
+
+
+def _one_number(info: ModuleInfo, name: str, fn: Function):
+    """A gradient needs one output, and one that is not a truth value."""
+    if len(fn.results) != 1:
+        raise several_results(info, name, len(fn.results))
+    truth = truth_line(fn.body, fn.results[0])
+    if truth is not None:
+        raise _boolean_output(info, name, truth)
+
+
+def _boolean_output(info: ModuleInfo, name: str, line: int | None) -> LocatedError:
+    """``name`` returns a truth value (computed on ``line``), which has no derivative."""
+    nodes = [n for f in info.functions.values() for n in ast.walk(f)
+             if isinstance(n, ast.expr) and n.lineno == line and _is_truth(n)]
+    where = min(nodes, key=lambda n: n.col_offset, default=_return_statement(info, name))
+    return info.error(where, f"not differentiable: {name} has a boolean output",
+                      "a comparison has no gradient; to differentiate through a condition, "
+                      "let it choose a value: np.where(x > 0, x, 0.0)",
+                      kind=NonDifferentiableSourceError)
+
+
+def _is_truth(node) -> bool:
+    return isinstance(node, ast.Compare | ast.BoolOp) or (
+        isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, bool))
 
 
 def vjp_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
@@ -125,18 +154,41 @@ def without_value(fn: Function) -> Function:
 
 def resolve_wrt(info: ModuleInfo, name: str, wrt, every=False) -> tuple[tuple[int, ...], bool]:
     """``wrt`` (an index, a name, or a tuple of them; None: every parameter without a
-    default, or with ``every`` every parameter) as parameter indices, and whether the
-    caller asked for a tuple."""
+    default, or with ``every`` every parameter, but for those declared ``int``) as
+    parameter indices, and whether the caller asked for a tuple."""
     node = info.functions[name]
-    names = [a.arg for a in node.args.posonlyargs + node.args.args]
+    positional = node.args.posonlyargs + node.args.args
+    names = [a.arg for a in positional]
     if wrt is None:
         required = len(names) - (0 if every else len(node.args.defaults))
-        return tuple(range(required)), required != 1
+        indices = tuple(i for i in range(required) if not _declared_int(positional[i]))
+        if required and not indices:
+            raise _integer_input(info, name, positional[0], only=True)
+        return indices, len(indices) != 1
     as_tuple = isinstance(wrt, (tuple, list))
     indices = tuple(_wrt_index(names, name, w) for w in (wrt if as_tuple else (wrt,)))
     if len(set(indices)) != len(indices):
         raise ArgumentError(f"wrt={wrt!r} names an argument of {name} twice")
+    for index in indices:
+        if _declared_int(positional[index]):
+            raise _integer_input(info, name, positional[index])
     return indices, as_tuple
+
+
+def _declared_int(arg: ast.arg) -> bool:
+    return isinstance(arg.annotation, ast.Name) and arg.annotation.id in ("int", "bool")
+
+
+def _integer_input(info: ModuleInfo, name: str, arg: ast.arg, only=False) -> LocatedError:
+    """A derivative asked for with respect to an input declared integer (``only``: the
+    function has no other input): none exists."""
+    declared = ast.unparse(arg.annotation or arg)
+    message = (f"{name} has no float input to differentiate ({arg.arg!r} is declared "
+               f"{declared})" if only else
+               f"{name} has no derivative with respect to {arg.arg!r}, declared {declared}")
+    return info.error(arg, f"not differentiable: {message}",
+                      "declare the inputs to differentiate float, or choose others with wrt "
+                      "(--wrt on the command line)", kind=NonDifferentiableSourceError)
 
 
 def _wrt_index(names, fname, item) -> int:
@@ -179,32 +231,76 @@ def _compile(source, filename, functions, wrt, options, trace, command):
     if options.mode == "hvp":
         return _compile_hvp(source, filename, functions, wrt, options, trace, command)
     info = parse_module(source, filename)
-    if functions:
-        names = list(functions)
-    else:
-        names = list(info.functions) if options.mode != "reverse" else scalar_functions(info)
-    for name in names:
-        if name not in info.functions:
-            raise ArgumentError(f"{filename} has no top-level function {name!r} "
-                                f"(functions: {', '.join(info.functions) or 'none'})")
+    names = _selected(info, functions, options.mode)
     generated = []
     for name in names:
-        every = resolve_wrt(info, name, None, every=True)[0]
-        if options.mode == "forward":
-            indices = every if wrt is None else resolve_wrt(info, name, wrt)[0]
-            fn = tangent_ir(info, name, options, trace, indices)
-            generated.append(jvp_function(fn, name))
-            continue
-        if options.mode == "vjp":
-            indices = every if wrt is None else resolve_wrt(info, name, wrt)[0]
-            fn = vjp_ir(info, name, indices, options, trace)
-            generated.append(vjp_function(fn, name, len(indices)))
-            generated.append(value_function(primal_ir(info, name, options), name))
-            continue
-        indices, as_tuple = resolve_wrt(info, name, wrt)
-        fn = gradient_ir(info, name, indices, options, trace)
-        generated += gradient_functions(fn, without_value(fn), name, indices, as_tuple)
+        try:
+            generated += _targets(info, name, wrt, options, trace)
+        except RecursionError:  # depth.py bounds nesting; this is the backstop
+            raise info.error(info.functions[name], f"{name} nests too deeply for gradc to "
+                             "compile", "split long expressions into steps assigned to "
+                             "names, and deeply nested blocks into functions") from None
     return render_module(generated, _base_name(filename), info.constants, command)
+
+
+def _targets(info, name, wrt, options, trace) -> list:
+    """The generated functions for function ``name``."""
+    indices, as_tuple = resolve_wrt(info, name, wrt, every=options.mode != "reverse")
+    if options.mode == "forward":
+        return [jvp_function(tangent_ir(info, name, options, trace, indices), name)]
+    if options.mode == "vjp":
+        fn = vjp_ir(info, name, indices, options, trace)
+        return [vjp_function(fn, name, len(indices)),
+                value_function(primal_ir(info, name, options), name)]
+    fn = gradient_ir(info, name, indices, options, trace)
+    return gradient_functions(fn, without_value(fn), name, indices, as_tuple)
+
+
+def _selected(info: ModuleInfo, functions, mode: str) -> list[str]:
+    """The functions to compile: those named, or by default every top-level function
+    (in reverse mode, every one returning one value). Never none."""
+    for name in functions or info.async_functions:
+        if name in info.async_functions:
+            raise info.error(info.async_functions[name], "async functions are not supported",
+                             "gradc compiles plain 'def' functions; name the others with "
+                             "--function")
+    if functions:
+        for name in functions:
+            if name not in info.functions:
+                raise ArgumentError(f"{info.filename} has no top-level function {name!r} "
+                                    f"(functions: {', '.join(info.functions) or 'none'})")
+        return list(functions)
+    names = list(info.functions) if mode != "reverse" else scalar_functions(info)
+    if not names:
+        raise _nothing_to_compile(info)
+    return names
+
+
+def _nothing_to_compile(info: ModuleInfo) -> LocatedError:
+    """An empty module, or one whose functions all return several values."""
+    if not info.functions:
+        return LocatedError("no top-level function to differentiate", info.filename, 1, 0,
+                            hint="define one with 'def' at the top level of the module")
+    name = next(iter(info.functions))
+    value = _return_statement(info, name).value
+    assert isinstance(value, ast.Tuple)  # why scalar_functions left the function out
+    return several_results(info, name, len(value.elts))
+
+
+def several_results(info: ModuleInfo, name: str, count: int) -> LocatedError:
+    """``name`` returns ``count`` values, where a gradient needs one."""
+    return info.error(_return_statement(info, name), f"{name} returns {count} values; a "
+                      "gradient needs one scalar output", "return one value, or compile it "
+                      "with --mode vjp (gradc.vjp or gradc.jacobian from Python)",
+                      kind=NonDifferentiableSourceError)
+
+
+def _return_statement(info: ModuleInfo, name: str) -> ast.Return:
+    """The return statement an error about the output points at: one returning a tuple
+    display, else the last (returning, say, a call of a tuple-returning function)."""
+    returns = sorted((n for n in ast.walk(info.functions[name]) if isinstance(n, ast.Return)),
+                     key=lambda r: (r.lineno, r.col_offset))
+    return next((r for r in returns if isinstance(r.value, ast.Tuple)), returns[-1])
 
 
 def _compile_hvp(source, filename, functions, wrt, options, trace, command):
@@ -232,5 +328,5 @@ def scalar_functions(info: ModuleInfo) -> list[str]:
     inlined into their callers but have no gradient of their own)."""
     def returns_tuple(node):
         last = node.body[-1] if node.body else None
-        return isinstance(last, Return) and isinstance(last.value, Tuple)
+        return isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple)
     return [name for name, node in info.functions.items() if not returns_tuple(node)]

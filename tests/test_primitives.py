@@ -121,6 +121,9 @@ DOMAINS: dict[str, Domain] = {
 _PARAMS = ("x", "y", "z")
 
 
+_COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
+
+
 def numpy_expression(name: str) -> str:
     """The primitive applied to the parameters, as the accepted language spells it with
     NumPy: an operator where it is one, else ``np.<numpy name>(...)``."""
@@ -128,6 +131,8 @@ def numpy_expression(name: str) -> str:
     args = _PARAMS[:prim.arity]
     if prim.operator == "neg":
         return "-x"
+    if prim.operator in _COMPARISONS:  # grad refuses a truth value: make it a number
+        return f"1.0 * (x {prim.operator} y)"
     if prim.operator:
         return f"x {prim.operator} y"
     if prim.numpy is None:  # gradc.nn's stable activations

@@ -48,7 +48,7 @@ class FunctionEmitter:
 
     def _arguments(self, fn):
         args = [ast.arg(arg=self.names[p.var.id],
-                        annotation=ast.Name("float") if p.shape == () else None)
+                        annotation=ast.Name(p.declared) if p.shape == () else None)
                 for p in fn.params]
         defaults = [self.atom(p.default) for p in fn.params if p.default is not None]
         return ast.arguments(posonlyargs=[], args=args, vararg=None, kwonlyargs=[],

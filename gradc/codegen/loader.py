@@ -6,6 +6,7 @@ Its lines are registered in ``linecache`` under the file's name, so tracebacks,
 ``inspect`` and ``pdb`` show the generated lines, even for a module kept in memory.
 """
 
+import contextlib
 import linecache
 import os
 import sys
@@ -15,8 +16,20 @@ from pathlib import Path
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``text`` to ``path`` so readers see the old file or the whole new one; on
+    failure (a full disk, say) nothing is left behind, not even the folders made for it."""
+    made = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _replace(path, text)
+    except BaseException:
+        for folder in made:  # innermost first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _replace(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         # newline="": the bytes on disk are exactly text's (the cache hashes them)

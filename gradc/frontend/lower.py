@@ -17,6 +17,7 @@ from ..ir.core import Builder, Const, Function, Instr, Loc, Param, Var
 from .calls import HELPER_NAMES, LibraryCalls
 from .conditions import Conditions
 from .control import ControlFlow
+from .depth import check_depth
 from .loops import Loops
 from .source import ModuleInfo, constant_value, library_constant
 from .unsupported import expression_hint, statement_hint
@@ -61,7 +62,7 @@ def _lower_signature(info, node: ast.FunctionDef, builder) -> list[Param]:
     params = []
     for arg, default in zip(positional, defaults):
         params.append(Param(builder.fresh(arg.arg), _default(info, default),
-                            _annotated_shape(arg.annotation)))
+                            _annotated_shape(arg.annotation), _declared(arg.annotation)))
     return params
 
 
@@ -78,6 +79,10 @@ def _annotated_shape(annotation):
     if isinstance(annotation, ast.Name) and annotation.id in _SCALAR_ANNOTATIONS:
         return ()
     return None
+
+
+def _declared(annotation) -> str:
+    return "int" if isinstance(annotation, ast.Name) and annotation.id == "int" else "float"
 
 
 def _check_decorator(info, node):
@@ -109,6 +114,7 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
 
     def lower_body(self, node: ast.FunctionDef, env) -> list:
         self.env = dict(env)
+        check_depth(self.info, node)
         body = node.body
         if body and _is_docstring(body[0]):
             body = body[1:]
@@ -231,8 +237,7 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
         if isinstance(node, ast.Name):
             return self._name(node)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            return self._emit(_BINOPS[type(node.op)], self._single(node.left),
-                              self._single(node.right))
+            return self._binary_chain(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             operand = self._single(node.operand)
             return self._emit("neg", operand) if isinstance(node.op, ast.USub) else operand
@@ -254,6 +259,19 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
                 return Const(value, f"{_generated_alias(self.info, node.value.id)}.{node.attr}")
         message, hint = expression_hint(node)
         raise self.info.error(node, message, hint)
+
+    def _binary_chain(self, node: ast.BinOp):
+        """``a + b - c * d ...``: the left operands, which nest one per term, in a loop
+        (Python's recursion limit would stop a sum of 330 terms)."""
+        chain: list[ast.BinOp] = []
+        first: ast.expr = node
+        while isinstance(first, ast.BinOp) and type(first.op) in _BINOPS:
+            chain.append(first)
+            first = first.left
+        value = self._single(first)
+        for link in reversed(chain):
+            value = self._emit(_BINOPS[type(link.op)], value, self._single(link.right))
+        return value
 
     def _comparison(self, op, left, right):
         return self._emit(_COMPARE[type(op)], left, right)

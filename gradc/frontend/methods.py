@@ -19,19 +19,34 @@ NUMPY = "__gradc_numpy__"  # the numpy alias the rewritten calls use
 
 
 def desugar_methods(function: ast.FunctionDef, libraries: set[str]) -> ast.FunctionDef:
-    """Rewrite ``function`` in place; ``libraries`` are the names bound to numpy/math."""
-    return _ArrayMethods(libraries).visit(function)
+    """Rewrite ``function`` in place; ``libraries`` are the names bound to numpy/math.
+
+    Children are rewritten before their parents (reversed breadth-first order) in a loop,
+    not by recursion: a sum of a thousand terms nests a thousand deep."""
+    rewrite = _ArrayMethods(libraries).rewrite
+    for node in reversed(list(ast.walk(function))):
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                value[:] = [rewrite(v) if isinstance(v, ast.AST) else v for v in value]
+            elif isinstance(value, ast.AST):
+                setattr(node, field, rewrite(value))
+    return function
 
 
-class _ArrayMethods(ast.NodeTransformer):
+class _ArrayMethods:
+    """What a node stands for, its children already rewritten."""
+
     def __init__(self, libraries):
         self.libraries = libraries
+
+    def rewrite(self, node):
+        method = getattr(self, f"visit_{type(node).__name__}", None)
+        return node if method is None else method(node)
 
     def _on_value(self, node):
         return not (isinstance(node, ast.Name) and node.id in self.libraries)
 
     def visit_Call(self, node):
-        self.generic_visit(node)
         if (isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1
                 and not node.keywords):
             return _size(node.args[0], 0, node)
@@ -47,7 +62,6 @@ class _ArrayMethods(ast.NodeTransformer):
         return node
 
     def visit_Attribute(self, node):
-        self.generic_visit(node)
         if node.attr == "T" and self._on_value(node.value):
             return ast.copy_location(ast.Call(_numpy("transpose", node), [node.value], []), node)
         if node.attr == "size" and self._on_value(node.value):
@@ -55,7 +69,6 @@ class _ArrayMethods(ast.NodeTransformer):
         return node
 
     def visit_Subscript(self, node):
-        self.generic_visit(node)
         shape = node.value
         if (isinstance(shape, ast.Attribute) and shape.attr == "shape"
                 and self._on_value(shape.value) and isinstance(node.slice, ast.Constant)

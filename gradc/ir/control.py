@@ -15,7 +15,7 @@ generator gives a carried value one Python name across the loop.
 
 from dataclasses import replace
 
-from .core import Block, Instr, substitute
+from .core import Block, Const, Instr, Var, substitute, walk
 
 CONTROL = ("if", "for", "while")
 
@@ -114,3 +114,32 @@ def rename_block(block: Block, mapping) -> Block:
 def rename_instr(instr: Instr, mapping) -> Instr:
     return replace(instr, args=tuple(substitute(a, mapping) for a in instr.args),
                    regions=tuple(rename_block(b, mapping) for b in instr.regions))
+
+
+TRUTH_OPS = frozenset(("logical_not", "less", "less_equal", "greater", "greater_equal",
+                       "equal", "not_equal"))
+
+
+def truth_line(body, value) -> int | None:
+    """The source line computing ``value`` when it can only be a truth value (a
+    comparison, ``not``, True/False, or ``and``/``or``/``if`` choosing between them;
+    0 for a bare constant), else None. A worklist, not recursion: ``a and b and ...``
+    nests one ``if`` per operand."""
+    defined = {out: instr for instr in walk(body) for out in instr.outs}
+    pending, seen, line = [value], set(), None
+    while pending:
+        atom = pending.pop()
+        if isinstance(atom, Const):
+            if not isinstance(atom.value, bool):
+                return None
+            line = 0 if line is None else line
+            continue
+        instr = defined.get(atom) if isinstance(atom, Var) else None
+        if instr is None or (instr.op != "if" and instr.op not in TRUTH_OPS):
+            return None
+        if line is None:
+            line = instr.loc.line if instr.loc is not None else 0
+        if instr.op == "if" and atom not in seen:
+            seen.add(atom)
+            pending += [block.results[instr.outs.index(atom)] for block in instr.regions]
+    return line

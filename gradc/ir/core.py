@@ -90,6 +90,7 @@ class Param:
     var: Var
     default: Const | None = None
     shape: tuple | None = None
+    declared: str = "float"  # a scalar's annotation in generated signatures (int stays int)
 
     @property
     def name(self) -> str:
