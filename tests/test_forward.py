@@ -36,8 +36,8 @@ from test_primitives import (
 import gradc
 from gradc.frontend.source import parse_module
 from gradc.ir.interpreter import run
-from gradc.ir.primitives import PRIMITIVES
 from gradc.pipeline import Options, compile_source, tangent_ir
+from gradc.primitives import PRIMITIVES
 
 FORWARD = Options(optimize=True, verify=True, mode="forward")
 FORWARD_UNOPTIMIZED = Options(optimize=False, verify=True, mode="forward")

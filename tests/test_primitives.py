@@ -10,6 +10,7 @@ rule or a way for codegen to emit it.
 """
 
 import ast
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,12 +19,12 @@ import numpy as np
 import pytest
 
 import gradc
-import gradc.passes.vjp_rules as vjp_rules
+import gradc.primitives.elementwise as elementwise
 from gradc.codegen.module import GradientFunction, render_module
 from gradc.ir.core import Function, Instr, Param, Var
-from gradc.ir.primitives import BUILTIN_NAMES, MATH_NAMES, NUMPY_NAMES, PRIMITIVES, implementation
-from gradc.passes.derivatives import derived_functions, template
 from gradc.pipeline import Options, compile_source
+from gradc.primitives import BUILTIN_NAMES, MATH_NAMES, NUMPY_NAMES, PRIMITIVES
+from gradc.primitives.derived import template
 
 # array primitives (reductions, shape bookkeeping) and constructors: tests/test_arrays.py
 # `not` and int(): conditions and loop bounds, tested in tests/test_control_flow.py
@@ -216,13 +217,33 @@ def test_every_user_facing_primitive_has_a_row():
         assert len(point) == PRIMITIVES[name].arity, name
 
 
-def test_every_differentiable_primitive_has_a_vjp_rule():
-    differentiable = {n for n, p in PRIMITIVES.items() if p.differentiable}
-    assert differentiable - INTERNAL <= set(vjp_rules.VJP_RULES)
-    assert differentiable - set(vjp_rules.VJP_RULES) <= INTERNAL
-    assert set(vjp_rules.VJP_RULES) <= set(PRIMITIVES)
+def test_every_differentiable_primitive_has_its_rules_or_says_why_not():
+    """A record gives a vjp and a jvp rule, or a reason there is none; joins are
+    differentiated in forward mode by the driver (all parts together)."""
+    for name, prim in PRIMITIVES.items():
+        if not prim.differentiable:
+            continue
+        assert prim.vjp is not None or prim.no_vjp, f"{name}: no vjp rule and no reason"
+        assert prim.jvp is not None or prim.no_jvp or prim.join, \
+            f"{name}: no jvp rule and no reason"
+        assert not (prim.vjp and prim.no_vjp) and not (prim.jvp and prim.no_jvp), name
     for name in USER_FACING:
         assert PRIMITIVES[name].elementwise, name
+
+
+def test_every_primitive_has_an_implementation():
+    """What the interpreter and constant folding run (control flow excepted, which the
+    interpreter runs itself)."""
+    for name, prim in PRIMITIVES.items():
+        if not prim.control:
+            assert callable(prim.implementation()), name
+
+
+def test_registering_a_primitive_twice_is_refused():
+    from gradc.primitives import register
+
+    with pytest.raises(RuntimeError, match="declared twice"):
+        register(PRIMITIVES["sin"])
 
 
 def test_every_template_lowers_to_known_primitives():
@@ -235,9 +256,11 @@ def test_every_template_lowers_to_known_primitives():
             found |= heads(sub)
         return found
 
-    for name in sorted(derived_functions()):
-        assert name in PRIMITIVES, name
-        trees = template(name)
+    derived = [p for p in PRIMITIVES.values() if p.sympy]
+    assert len(derived) > 20
+    for prim in derived:
+        name = prim.name
+        trees = template(prim.sympy, prim.sympy_rewrites)
         assert len(trees) == PRIMITIVES[name].arity, name
         for tree in trees:
             assert heads(tree) <= set(PRIMITIVES), (name, tree)
@@ -252,14 +275,14 @@ def test_codegen_emits_primitive(name, lib):
     params = tuple(Param(Var(i, p)) for i, p in enumerate(_PARAMS[:prim.arity]))
     out = Var(len(params))
     lib_params = (("lib", "math"),) if lib == "math" else ()
-    instr = Instr((out,), name, tuple(p.var for p in params), lib_params)
+    instr = Instr((out,), prim, tuple(p.var for p in params), lib_params)
     fn = Function("h", params, (instr,), (out,))
     text = render_module([GradientFunction(fn, "h", "doc", out)], "m.py", {})
     ast.parse(text)
     namespace: dict = {}
     exec(compile(text, "<generated>", "exec"), namespace)
     for point in sample_points(name, 3):
-        expected = implementation(name, (("lib", lib),))(*point)
+        expected = prim.implementation((("lib", lib),))(*point)
         assert namespace["h"](*point) == pytest.approx(expected, rel=1e-15, abs=0)
 
 
@@ -412,27 +435,33 @@ def test_kink_notes_are_declared():
 # ---------------------------------------------------------------- a wrong rule is caught
 
 def _wrong_sin(ops, g, x, out):
-    return (ops.mul(g, out),)  # +g*sin(x): the derivative of sin is cos
+    return (g * out,)  # +g*sin(x): the derivative of sin is cos
+
+
+def with_wrong_sin(monkeypatch):
+    """The registry's sin record with a wrong vjp rule (records are frozen)."""
+    monkeypatch.setitem(PRIMITIVES, "sin", dataclasses.replace(PRIMITIVES["sin"],
+                                                               vjp=_wrong_sin))
 
 
 def test_helper_reports_a_wrong_vjp_rule(monkeypatch):
     source = source_for("np.sin(x)", 1)
     good = compile_module(source)
     assert not gradient_mismatches(good["grad_f"], good["f"], sample_points("sin"))
-    monkeypatch.setitem(vjp_rules.VJP_RULES, "sin", _wrong_sin)
+    with_wrong_sin(monkeypatch)
     bad = compile_module(source)
     assert gradient_mismatches(bad["grad_f"], bad["f"], sample_points("sin"))
 
 
 def test_helper_reports_a_wrong_template(monkeypatch):
-    real = vjp_rules.template
+    real = elementwise.template
 
-    def wrong(name):
-        if name == "cos":
+    def wrong(spelled, rewrites=()):
+        if spelled == "cos(a0)":
             return (("mul", ("g",), ("sin", ("arg", 0))),)  # sign flipped
-        return real(name)
+        return real(spelled, rewrites)
 
-    monkeypatch.setattr(vjp_rules, "template", wrong)
+    monkeypatch.setattr(elementwise, "template", wrong)
     for spelling in ("np.cos(x)", "math.cos(x)"):
         ns = compile_module(source_for(spelling, 1))
         assert gradient_mismatches(ns["grad_f"], ns["f"], sample_points("cos"))
@@ -444,7 +473,7 @@ def test_check_grad_raises_on_a_wrong_rule(monkeypatch, tmp_path, module_from_so
     monkeypatch.setenv("GRADC_CACHE_DIR", str(tmp_path / "cache"))
     good = module_from_source(source_for("np.sin(x) * 2.0  # right rule", 1), "right_rule")
     assert gradc.check_grad(good.f, 0.7) < 1e-6
-    monkeypatch.setitem(vjp_rules.VJP_RULES, "sin", _wrong_sin)
+    with_wrong_sin(monkeypatch)
     bad = module_from_source(source_for("np.sin(x) * 2.0  # wrong rule", 1), "wrong_rule")
     with pytest.raises(gradc.GradientCheckError, match="gradient check failed"):
         gradc.check_grad(bad.f, 0.7)

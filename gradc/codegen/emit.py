@@ -14,15 +14,16 @@ import ast
 
 from ..ir.control import carried_params, loop_body, loop_inits, next_values, stop_flag
 from ..ir.core import Const, Function, Instr, Var, walk
-from ..ir.primitives import HELPERS, PRIMITIVES, call_arguments
+from ..primitives.control import IF, PUSH, WHILE
 from .names import assign_names
 
-_OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow,
-              "matmul": ast.MatMult, "floor_divide": ast.FloorDiv, "mod": ast.Mod}
+# Python's spelling of the records' operators
+_OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
+              "@": ast.MatMult, "//": ast.FloorDiv, "%": ast.Mod}
+_COMPARISONS = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
+                "!=": ast.NotEq}
 COMMENT = "__gradc_comment_{}__"
 _HEADINGS = {"grad": "grad of", "tangent": "tangent of"}
-_COMPARISONS = {"less": ast.Lt, "less_equal": ast.LtE, "greater": ast.Gt,
-                "greater_equal": ast.GtE, "equal": ast.Eq, "not_equal": ast.NotEq}
 
 
 class FunctionEmitter:
@@ -76,7 +77,7 @@ class FunctionEmitter:
     # ---- control flow
 
     def _control(self, instr):
-        if instr.op == "if":
+        if instr.op is IF:
             then, orelse = (self._branch(instr, block) for block in instr.regions)
             test = self.atom(instr.args[0])
             if not then and orelse:  # if c: pass / else: ...  reads better as if not c:
@@ -93,7 +94,7 @@ class FunctionEmitter:
         statements += self._copies(carried, next_values(instr))
         if stop is not None:
             statements.append(ast.If(stop, [ast.Break()], []))
-        if instr.op == "while":
+        if instr.op is WHILE:
             cond = instr.regions[0]
             test = self._body(cond.body)
             loop = ast.While(self.atom(cond.results[0]), statements + test, [])
@@ -136,7 +137,7 @@ class FunctionEmitter:
         return ast.Expr(ast.Name(COMMENT.format(len(self.comments) - 1)))
 
     def _assign(self, instr: Instr) -> ast.stmt:
-        if instr.op == "push":  # a tape: one entry (a tuple of several) per run
+        if instr.op is PUSH:  # a tape: one entry (a tuple of several) per run
             values = [self.atom(a) for a in instr.args[1:]]
             entry = values[0] if len(values) == 1 else ast.Tuple(values)
             append = ast.Attribute(self.atom(instr.args[0]), "append")
@@ -146,36 +147,52 @@ class FunctionEmitter:
         return ast.Assign(targets=[target], value=self.expression(instr), type_comment=None)
 
     def expression(self, instr: Instr) -> ast.expr:
+        """The expression computing ``instr``, in the syntax its record declares; a
+        function spelled as a call in the source (np.power) stays a call."""
         args = [self.atom(a) for a in instr.args]
-        if instr.op in _OPERATORS and instr.param("form") != "call":
-            return ast.BinOp(args[0], _OPERATORS[instr.op](), args[1])
-        if instr.op in _COMPARISONS and instr.param("form") != "call":
-            return ast.Compare(args[0], [_COMPARISONS[instr.op]()], [args[1]])
-        if instr.op == "neg" and instr.param("form") != "call":
+        syntax = "call" if instr.param("form") == "call" else instr.op.syntax
+        return getattr(self, f"_as_{syntax}")(instr, args)
+
+    def _as_operator(self, instr, args):
+        if instr.op.arity == 1:  # -x
             return ast.UnaryOp(ast.USub(), args[0])
-        if instr.op == "getitem":
-            return ast.Subscript(args[0], _index(instr.param("index"), args[1:]))
-        if instr.op == "scatter_like":  # the index as NumPy's index expression, np.s_[...]
-            index = ast.Subscript(_attribute("np", "s_"), _index(instr.param("index"), args[2:]))
-            return _call(ast.Name(HELPERS[instr.op]), [*args[:2], index])
-        if instr.op == "tape":
-            return ast.List([])
-        if instr.op == "pop":
-            return _call(ast.Attribute(args[0], "pop"), [])
-        if instr.op == "int":
-            return _call(ast.Name("int"), args)
-        if instr.op == "logical_not" and instr.param("form") != "call":
-            return ast.UnaryOp(ast.Not(), args[0])
-        if instr.op == "full_like" and instr.args[1] == Const(0.0):
+        return ast.BinOp(args[0], _OPERATORS[instr.op.operator](), args[1])
+
+    def _as_compare(self, instr, args):
+        return ast.Compare(args[0], [_COMPARISONS[instr.op.operator]()], [args[1]])
+
+    def _as_not(self, instr, args):
+        return ast.UnaryOp(ast.Not(), args[0])
+
+    def _as_builtin(self, instr, args):  # int(n)
+        return _call(ast.Name(instr.op.name), args)
+
+    def _as_subscript(self, instr, args):  # x[1:, i]
+        return ast.Subscript(args[0], _index(instr.param("index"), args[1:]))
+
+    def _as_scatter(self, instr, args):  # the index as NumPy's index expression, np.s_[...]
+        index = ast.Subscript(_attribute("np", "s_"), _index(instr.param("index"), args[2:]))
+        return _call(ast.Name(instr.op.helper), [*args[:2], index])
+
+    def _as_list(self, instr, args):  # a new tape
+        return ast.List([])
+
+    def _as_pop(self, instr, args):
+        return _call(ast.Attribute(args[0], "pop"), [])
+
+    def _as_fill(self, instr, args):  # np.zeros_like(x) reads better than np.full_like(x, 0.0)
+        if instr.args[1] == Const(0.0):
             return _call(_attribute("np", "zeros_like"), args[:1])
-        prim = PRIMITIVES[instr.op]
+        return self._as_call(instr, args)
+
+    def _as_call(self, instr, args):
+        prim = instr.op
         if instr.param("lib") == "math":
             return _call(_attribute("math", prim.math), args)
-        sequence = ast.Tuple if instr.op in ("zeros", "ones") else ast.List  # a shape: a tuple
-        positional, keywords = call_arguments(instr.op, instr.params, args, _literal, sequence)
+        sequence = ast.Tuple if prim.sequence_syntax == "tuple" else ast.List
+        positional, keywords = prim.call_arguments(instr.params, args, _literal, sequence)
         keywords = [ast.keyword(arg=key, value=value) for key, value in keywords.items()]
-        func = ast.Name(HELPERS[instr.op]) if instr.op in HELPERS else \
-            _attribute("np", prim.numpy)
+        func = ast.Name(prim.helper) if prim.helper else _attribute("np", prim.numpy)
         return _call(func, positional, keywords)
 
     def atom(self, atom) -> ast.expr:

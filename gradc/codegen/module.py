@@ -14,7 +14,7 @@ import astor
 from .. import __version__
 from ..ir import helpers
 from ..ir.core import Const, Function, walk
-from ..ir.primitives import HELPER_NEEDS, HELPERS, PRIMITIVES
+from ..primitives import HELPERS, PRIMITIVES
 from .emit import COMMENT, FunctionEmitter
 
 
@@ -79,20 +79,28 @@ def _imports(functions):
                       if isinstance(a, Const) and "." in a.name}
         if instr.param("lib") == "math":
             libraries.add("math")
-        elif instr.op in PRIMITIVES and PRIMITIVES[instr.op].numpy is not None and \
-                (PRIMITIVES[instr.op].operator is None or instr.param("form") == "call") \
-                or instr.op in HELPERS:
-            libraries.add("np")  # np functions, and the helpers, which use numpy
+        elif _calls_numpy(instr):
+            libraries.add("np")
     lines = ["import math"] * ("math" in libraries) + ["import numpy as np"] * ("np" in libraries)
     return "\n".join(lines)
 
 
+def _calls_numpy(instr) -> bool:
+    """np functions, and the helpers, which use numpy."""
+    prim = instr.op
+    return prim.helper is not None or prim.numpy is not None and (
+        prim.operator is None or instr.param("form") == "call")
+
+
+# helper -> the helpers its body calls (copied into generated modules along with it)
+_HELPER_NEEDS = {p.helper: p.helper_needs for p in PRIMITIVES.values() if p.helper}
+
+
 def _used_helpers(functions):
-    ops = {instr.op for instr in _all_instrs(functions)}
-    used = {name for op, name in HELPERS.items() if op in ops}
+    used = {instr.op.helper for instr in _all_instrs(functions) if instr.op.helper}
     pending = list(used)
     while pending:  # and the helpers those call, and so on
-        for need in HELPER_NEEDS.get(pending.pop(), ()):
+        for need in _HELPER_NEEDS.get(pending.pop(), ()):
             if need not in used:
                 used.add(need)
                 pending.append(need)

@@ -12,6 +12,7 @@ import re
 
 from ..ir.control import carried_params, loop_body, stop_flag
 from ..ir.core import Function, Var, walk
+from ..primitives.control import FOR, IF, LOOPS, POP, PUSH, WHILE
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _TEMPORARY = re.compile(r"t\d+")
@@ -26,7 +27,7 @@ def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
     taken |= {word for instr in walk(fn.body) if instr.loc
               for word in _WORD.findall(instr.loc.text)}
     namer = _Namer(order.last_use, reserved, taken)
-    namer.pushed = {i.args[0]: i.args[1:] for i in walk(fn.body) if i.op == "push"}
+    namer.pushed = {i.args[0]: i.args[1:] for i in walk(fn.body) if i.op is PUSH}
     for p in fn.params:  # x, z, then tangents x_dot, z_dot (x_dot_1 if x_dot is taken)
         name = base = p.name or _preferred(p.var, namer.names)
         while name in namer.holder or (name in reserved and not p.name):
@@ -67,11 +68,11 @@ class _Linear:
                 self.at[id(instr)] = (head, head + _span(instr))
             for arg in instr.args:
                 self._use(arg, loops)
-            for bound in instr.args[:3] if instr.op == "for" else ():
+            for bound in instr.args[:3] if instr.op is FOR else ():
                 if isinstance(bound, Var):  # kept through the loop, for a reader
                     self.last_use[bound.id] = max(self.last_use[bound.id], head + _span(instr))
             inner = loops
-            if instr.op in ("for", "while"):
+            if instr.op in LOOPS:
                 inner = loops + [instr]
                 self.inside[id(instr)] = _defined_inside(instr)
             for block in instr.regions:
@@ -135,11 +136,11 @@ class _Namer:
         for instr in body:
             head, end = order.at[id(instr)]
             self.temporaries.release_dead(head, self.holder)
-            if instr.op in ("for", "while"):
+            if instr.op in LOOPS:
                 self._loop(instr, order, head, end)
-            elif instr.op == "if":
+            elif instr.op is IF:
                 self._if(instr, order, end)
-            elif instr.op == "pop":  # a value read back from a tape keeps its name
+            elif instr.op is POP:  # a value read back from a tape keeps its name
                 for var, pushed in zip(instr.outs, self.pushed[instr.args[0]]):
                     self.give(var, self._name_like(pushed, var, head))
             else:
@@ -170,7 +171,7 @@ class _Namer:
         body = loop_body(instr)
         for position, param in enumerate(body.params):
             name = self.name(param, head)
-            if instr.op == "while":  # the condition block reads the same values
+            if instr.op is WHILE:  # the condition block reads the same values
                 self.give(instr.regions[0].params[position], name)
             self.give(param, name)  # the body's value holds the name through the body
         for block in instr.regions:

@@ -9,7 +9,7 @@ primitive, and the static arguments (``axis=``, ``keepdims=``) known when compil
 import ast
 
 from ..ir.core import Const
-from ..ir.primitives import (
+from ..primitives import (
     BUILTIN_NAMES,
     CONVERSIONS,
     HELPERS,

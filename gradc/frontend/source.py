@@ -209,7 +209,7 @@ def _unsigned_constant(node, info: ModuleInfo | None):
 
 def library_constant(node: ast.Attribute, info: ModuleInfo):
     """``np.pi``, ``math.e`` and friends: (spelling, value), or None."""
-    from ..ir.primitives import MATH_CONSTANTS, NUMPY_CONSTANTS
+    from ..primitives import MATH_CONSTANTS, NUMPY_CONSTANTS
 
     if not isinstance(node.value, ast.Name):
         return None

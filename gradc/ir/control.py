@@ -15,9 +15,8 @@ generator gives a carried value one Python name across the loop.
 
 from dataclasses import replace
 
+from ..primitives.control import FOR, IF, WHILE
 from .core import Block, Const, Instr, Var, substitute, walk
-
-CONTROL = ("if", "for", "while")
 
 
 def is_control(instr: Instr) -> bool:
@@ -25,21 +24,21 @@ def is_control(instr: Instr) -> bool:
 
 
 def if_instr(outs, cond, then: Block, orelse: Block, loc) -> Instr:
-    return Instr(tuple(outs), "if", (cond,), (), loc, (then, orelse))
+    return Instr(tuple(outs), IF, (cond,), (), loc, (then, orelse))
 
 
 def for_instr(outs, bounds, inits, body: Block, loc, backwards=False) -> Instr:
     params = (("reversed", True),) if backwards else ()
-    return Instr(tuple(outs), "for", (*bounds, *inits), params, loc, (body,))
+    return Instr(tuple(outs), FOR, (*bounds, *inits), params, loc, (body,))
 
 
 def while_instr(outs, inits, cond: Block, body: Block, loc) -> Instr:
-    return Instr(tuple(outs), "while", tuple(inits), (), loc, (cond, body))
+    return Instr(tuple(outs), WHILE, tuple(inits), (), loc, (cond, body))
 
 
 def loop_inits(instr: Instr) -> tuple:
     """The initial carried values of a loop (after a for loop's three bounds)."""
-    return instr.args[3:] if instr.op == "for" else instr.args
+    return instr.args[3:] if instr.op is FOR else instr.args
 
 
 def loop_body(instr: Instr) -> Block:
@@ -70,7 +69,7 @@ def next_values(instr: Instr) -> tuple:
 def counts_trips(instr: Instr) -> bool:
     """Only a count says how many iterations ran: a while loop, or a for loop with a
     break (their adjoints loop over range(trips))."""
-    return instr.op == "while" or bool(instr.param("exits"))
+    return instr.op is WHILE or bool(instr.param("exits"))
 
 
 def keep_carried(instr: Instr, keep) -> Instr:
@@ -116,10 +115,6 @@ def rename_instr(instr: Instr, mapping) -> Instr:
                    regions=tuple(rename_block(b, mapping) for b in instr.regions))
 
 
-TRUTH_OPS = frozenset(("logical_not", "less", "less_equal", "greater", "greater_equal",
-                       "equal", "not_equal"))
-
-
 def truth_line(body, value) -> int | None:
     """The source line computing ``value`` when it can only be a truth value (a
     comparison, ``not``, True/False, or ``and``/``or``/``if`` choosing between them;
@@ -135,11 +130,11 @@ def truth_line(body, value) -> int | None:
             line = 0 if line is None else line
             continue
         instr = defined.get(atom) if isinstance(atom, Var) else None
-        if instr is None or (instr.op != "if" and instr.op not in TRUTH_OPS):
+        if instr is None or (instr.op is not IF and not instr.op.boolean):
             return None
         if line is None:
             line = instr.loc.line if instr.loc is not None else 0
-        if instr.op == "if" and atom not in seen:
+        if instr.op is IF and atom not in seen:
             seen.add(atom)
             pending += [block.results[instr.outs.index(atom)] for block in instr.regions]
     return line

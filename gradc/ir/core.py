@@ -10,6 +10,10 @@ loop body is visible only inside that body.
 """
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..primitives.record import Primitive
 
 
 @dataclass(frozen=True)
@@ -65,14 +69,21 @@ class Block:
 
 @dataclass(frozen=True)
 class Instr:
-    """``outs = op(*args; params)``; control-flow ops (ir/control.py) nest ``regions``."""
+    """``outs = op(*args; params)``: ``op`` is the primitive's record (gradc/primitives;
+    given by name, it is looked up); control-flow ops (ir/control.py) nest ``regions``."""
 
     outs: tuple[Var, ...]
-    op: str
+    op: "Primitive"
     args: tuple[Atom, ...]
     params: tuple[tuple[str, object], ...] = ()
     loc: Loc | None = None
     regions: tuple[Block, ...] = ()
+
+    def __post_init__(self):
+        if isinstance(self.op, str):
+            from ..primitives import lookup  # the records' rules build IR with this module
+
+            object.__setattr__(self, "op", lookup(self.op))
 
     @property
     def out(self) -> Var:

@@ -31,12 +31,11 @@ def _component(entry, dynamic):
     return entry  # an int or None
 
 
-def _getitem(x, *dynamic, index):
+def getitem(x, *dynamic, index):
+    """x[...] for the pattern ``index`` (what the interpreter runs)."""
     return x[concrete_index(index, dynamic)]
 
 
-def _scatter_like(g, like, *dynamic, index):
+def scatter_like(g, like, *dynamic, index):
+    """The adjoint of getitem (what the interpreter runs)."""
     return helpers._scatter_like(g, like, concrete_index(index, dynamic))
-
-
-IMPLEMENTATIONS = {"getitem": _getitem, "scatter_like": _scatter_like}

@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from ..primitives.control import FOR, IF, POP, WHILE
 from .core import Const, Function
-from .primitives import call_arguments, implementation
 
 
 def run(fn: Function, *args, **kwargs):
@@ -27,11 +27,11 @@ def _run_body(body, env):
         values = [_read(env, a) for a in instr.args]
         if instr.regions:
             outs = _CONTROL[instr.op](instr, values, env)
-        elif instr.op == "pop":
+        elif instr.op is POP:  # a tuple of values: one per out
             outs = values[0].pop()
         else:
-            impl = implementation(instr.op, instr.params)
-            positional, keywords = call_arguments(instr.op, instr.params, values)
+            impl = instr.op.implementation(instr.params)
+            positional, keywords = instr.op.call_arguments(instr.params, values)
             outs = (impl(*positional, **keywords),)
         for out, value in zip(instr.outs, outs):
             env[out] = value
@@ -76,7 +76,7 @@ def _while(instr, values, env):
     return carried
 
 
-_CONTROL = {"if": _if, "for": _for, "while": _while}
+_CONTROL = {IF: _if, FOR: _for, WHILE: _while}
 
 
 def _bind(fn, args, kwargs):

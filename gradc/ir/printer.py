@@ -8,6 +8,7 @@
       return %s.5
 """
 
+from ..primitives.control import FOR, IF, WHILE
 from .core import Function, Instr
 
 
@@ -16,7 +17,7 @@ def format_instr(instr: Instr) -> str:
     args = ", ".join(map(str, instr.args))
     params = "".join(f" {k}={v}" for k, v in instr.params)
     text = f"{outs} = {instr.op} {args}{params}"
-    if instr.op == "for":
+    if instr.op is FOR:
         text += " (" + ", ".join(map(str, instr.regions[-1].params)) + "):"
     if instr.loc is not None:
         role = "" if instr.loc.role == "primal" else f" {instr.loc.role}"
@@ -28,7 +29,7 @@ def _format_body(body, indent) -> list[str]:
     lines = []
     for instr in body:
         lines.append(indent + format_instr(instr))
-        labels = {"if": ("then:", "else:"), "while": ("cond:", "do:")}.get(instr.op, ("",))
+        labels = {IF: ("then:", "else:"), WHILE: ("cond:", "do:")}.get(instr.op, ("",))
         for label, block in zip(labels, instr.regions):
             inner = indent + "  "
             if label:

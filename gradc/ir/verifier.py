@@ -5,9 +5,10 @@ it); each op is a declared primitive called with its arity, or a control-flow
 instruction whose blocks match its operands and outs; results are defined.
 """
 
+from ..primitives import PRIMITIVES
+from ..primitives.control import IF, LOOPS
 from .control import carried_params, loop_inits, next_values
 from .core import Function, Var
-from .primitives import PRIMITIVES
 
 
 class VerificationError(Exception):
@@ -64,12 +65,12 @@ class _Verifier:
         self.use(block.results, visible, "a block's results")
 
     def control(self, instr, visible):
-        if instr.op == "if":
+        if instr.op is IF:
             for branch in instr.regions:  # branch values stay visible (Python scoping)
                 self.block(branch, visible, 0)
                 self.count(branch.results, instr.outs, "if")
             return
-        if instr.op not in ("for", "while"):
+        if instr.op not in LOOPS:
             self.fail(f"unknown control-flow instruction {instr.op!r}")
         inits = loop_inits(instr)
         self.count(inits, instr.outs, instr.op)
@@ -83,8 +84,8 @@ class _Verifier:
             self.fail(f"{what}: {len(got)} values where {len(wanted)} are carried")
 
     def primitive(self, instr):
-        prim = PRIMITIVES.get(instr.op)
-        if prim is None:
-            self.fail(f"unknown primitive {instr.op!r}")
+        prim = instr.op
+        if PRIMITIVES.get(prim.name) is not prim:
+            self.fail(f"unknown primitive {prim!r}")
         if prim.arity is not None and len(instr.args) != prim.arity:
             self.fail(f"{instr.op} takes {prim.arity} arguments, got {len(instr.args)}")

@@ -10,7 +10,7 @@ reaching the results (an approximation on the safe side).
 
 from ..ir.control import block_carried, carried_params, loop_inits, next_values
 from ..ir.core import Function, Var, uses, walk
-from ..ir.primitives import PRIMITIVES
+from ..primitives.control import IF, POP, PUSH
 
 
 def active_values(fn: Function, wrt: list[Var]) -> set[Var]:
@@ -29,14 +29,14 @@ def vary(body, varied):
     """Add to ``varied`` the values of ``body`` that depend on those in it. A tape
     entry depends on them if the value pushed in its place does."""
     for instr in body:
-        if instr.op == "push":
+        if instr.op is PUSH:
             tape = instr.args[0]
             varied.update(("tape", tape, k) for k, v in enumerate(instr.args[1:])
                           if _in(v, varied))
-        elif instr.op == "pop":
+        elif instr.op is POP:
             varied.update(out for k, out in enumerate(instr.outs)
                           if ("tape", instr.args[0], k) in varied)
-        elif instr.op == "if":
+        elif instr.op is IF:
             for block in instr.regions:
                 vary(block.body, varied)
             for k, out in enumerate(instr.outs):
@@ -44,7 +44,7 @@ def vary(body, varied):
                     varied.add(out)
         elif instr.regions:
             _vary_loop(instr, varied)
-        elif PRIMITIVES[instr.op].differentiable and any(_in(a, varied) for a in instr.args):
+        elif instr.op.differentiable and any(_in(a, varied) for a in instr.args):
             varied.update(instr.outs)  # a comparison's or a size's value does not vary
 
 

@@ -13,7 +13,6 @@ are never merged.
 from dataclasses import replace
 
 from ..ir.core import Const, Function, substitute
-from ..ir.primitives import PRIMITIVES
 
 
 def cse(fn: Function) -> Function:
@@ -59,7 +58,7 @@ def _atom_key(atom):
 
 
 def _key(instr):
-    prim = PRIMITIVES[instr.op]
+    prim = instr.op
     if prim.effect or len(instr.outs) != 1:
         return None
     args = tuple(_atom_key(a) for a in instr.args)

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from ..ir.control import block_carried, keep_carried, next_values, stop_flag
 from ..ir.core import Block, Function, Var, walk
+from ..primitives.control import IF, LOOPS, POP, PUSH, WHILE
 
 
 def dce(fn: Function) -> Function:
@@ -32,21 +33,21 @@ def _sweep(body, live, popped) -> list:
 
 
 def _live_part(instr, live, popped):
-    if instr.op == "pop":
+    if instr.op is POP:
         wanted = tuple(out in live for out in instr.outs)
         if not any(wanted):
             return None
         popped[instr.args[0]] = wanted
         return replace(instr, outs=tuple(o for o, w in zip(instr.outs, wanted) if w))
-    if instr.op == "push":
+    if instr.op is PUSH:
         wanted = popped.get(instr.args[0])
         if wanted is None:
             return None
         values = [v for v, w in zip(instr.args[1:], wanted) if w]
         return replace(instr, args=(instr.args[0], *values))
-    if instr.op == "if":
+    if instr.op is IF:
         return _live_if(instr, live, popped)
-    if instr.op in ("for", "while"):
+    if instr.op in LOOPS:
         return _live_loop(instr, live, popped)
     return instr if any(out in live for out in instr.outs) else None
 
@@ -77,7 +78,7 @@ def _live_loop(instr, live, popped):
             break
         keep |= needed
     inner, regions = _loop_sweep(instr, keep, live, popped)
-    if not keep and not any(i.op == "push" for r in regions for i in walk(r.body)):
+    if not keep and not any(i.op is PUSH for r in regions for i in walk(r.body)):
         return None
     live.update(inner)
     return keep_carried(replace(instr, regions=regions), sorted(keep))
@@ -88,7 +89,7 @@ def _loop_sweep(instr, keep, live, popped):
     inner = set(live)
     wanted = [next_values(instr)[k] for k in keep] + [stop_flag(instr)]
     inner.update(a for a in wanted if isinstance(a, Var))
-    if instr.op == "while":
+    if instr.op is WHILE:
         inner.update(a for a in instr.regions[0].results if isinstance(a, Var))
     regions = tuple(replace(block, body=tuple(_sweep(block.body, inner, popped)))
                     for block in reversed(instr.regions))[::-1]

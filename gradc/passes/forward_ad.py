@@ -11,20 +11,20 @@ results followed by their tangents.
                                            %y_dot.4 = mul %x_dot.1, %3
                                            return %y.2, %y_dot.4
 
-For an elementwise primitive the Jacobian is diagonal, so its tangent rule is its vjp
-rule with the tangent in place of the cotangent: one rule table serves both modes.
+Each primitive's record gives its tangent rule (gradc/primitives): for an elementwise
+one the Jacobian is diagonal, so the rule is its vjp rule with the tangent in place of
+the cotangent; a multilinear one is itself with the tangent in an argument's place.
 """
 
 from dataclasses import replace
 
-from ..errors import GradcError
 from ..ir.core import Builder, Const, Function, Loc, Param, Var
-from ..ir.primitives import PRIMITIVES, keyword_arguments
+from ..primitives.control import POP, PUSH
+from ..primitives.ops import Ops, apply_jvp
+from ..primitives.shaping import FULL_LIKE
 from .activity import vary
-from .array_rules import JOINS
 from .forward_control import ControlTangents
 from .shapes import broadcast_class, shape_classes
-from .vjp_rules import Ops, centered_and_count, tie_weights, vjp
 
 
 def forward(fn: Function, wrt: tuple[int, ...] | None = None) -> Function:
@@ -57,7 +57,7 @@ class _Sweep(ControlTangents):
         for instr in instrs:
             if instr.regions:
                 self.control(instr)
-            elif instr.op in ("push", "pop"):
+            elif instr.op in (PUSH, POP):
                 self.tape(instr)
             else:
                 self.primitive(instr)
@@ -66,7 +66,7 @@ class _Sweep(ControlTangents):
         self.builder.body.append(instr)
         active = [(i, self.tangents[a]) for i, a in enumerate(instr.args)
                   if isinstance(a, Var) and a in self.tangents]
-        if active and PRIMITIVES[instr.op].differentiable:
+        if active and instr.op.differentiable:
             tangent = _tangent(self.builder, instr, active, self.shapes)
             if not _is_zero(tangent):  # a constant's tangent: nothing to carry forward
                 self.tangents[instr.out] = tangent
@@ -75,14 +75,14 @@ class _Sweep(ControlTangents):
 def _tangent(builder, instr, active, shapes):
     """The sum over active arguments of (partial derivative) * (argument's tangent),
     each spread over the output's shape where a broadcast operand carried it."""
-    loc = replace(instr.loc, role="tangent", note=PRIMITIVES[instr.op].kink)
+    loc = replace(instr.loc, role="tangent", note=instr.op.kink)
     ops = Ops(builder, loc, instr)
-    if instr.op in JOINS:
+    if instr.op.join:
         return _join_tangent(ops, instr, dict(active))
     total, carried = None, []
     for index, tangent in active:
         start = len(builder.body)
-        contribution = jvp_contribution(ops, instr, index, tangent)
+        contribution = apply_jvp(ops, instr, index, tangent)
         if contribution is None or _is_zero(contribution):  # np.where's condition, or an
             builder.keep_since(start, [])                    # argument read for its shape
             continue
@@ -94,32 +94,16 @@ def _tangent(builder, instr, active, shapes):
             total = builder.emit("add", (total, contribution), loc=loc)
     if total is None:
         return Const(0)
-    if PRIMITIVES[instr.op].elementwise and broadcast_class(carried) != shapes.get(instr.out):
-        total = ops.broadcast_like(total, instr.out)  # x + c, c an array: x_dot spreads
+    if instr.op.elementwise and broadcast_class(carried) != shapes.get(instr.out):
+        total = ops.broadcast_like(total, instr.out).atom  # x + c, c an array: x_dot spreads
     if isinstance(total, Var) and not total.hint and total.of is None:
         total = builder.rename(total, len(builder.body) - 1, of=instr.out, suffix="dot")
     return total
 
+
 def _is_zero(atom):
     return isinstance(atom, Const) and atom.value == 0
 
-
-def jvp_contribution(ops, instr, index, tangent):
-    """d out / d arg[index] applied to ``tangent``."""
-    prim = PRIMITIVES[instr.op]
-    if prim.linear_in:  # multilinear: the same operation with the tangent in that place
-        if index not in prim.linear_in:
-            return Const(0)  # an argument that only gives a shape
-        args = list(instr.args)
-        args[index] = tangent
-        return ops.call(instr.op, *args, **keyword_arguments(instr.op, instr.params))
-    if instr.op in TANGENT_RULES:
-        keywords = keyword_arguments(instr.op, instr.params)
-        return TANGENT_RULES[instr.op](ops, tangent, *instr.args, instr.out, **keywords)
-    if not prim.elementwise:
-        raise GradcError(f"{instr.op} has no forward-mode rule yet (for Hessians through "
-                         "np.prod, differentiate np.exp(np.sum(np.log(x))) for positive x)")
-    return vjp(ops, instr, tangent)[index]
 
 def _join_tangent(ops, instr, tangents):
     """A join is linear in all its parts together: join the parts' tangents (zeros for
@@ -127,56 +111,8 @@ def _join_tangent(ops, instr, tangents):
     parts = [tangents[i] if i in tangents else
              Const(0.0) if isinstance(arg, Const) else ops.full_like(arg, Const(0.0))
              for i, arg in enumerate(instr.args)]
-    tangent = ops.call(instr.op, *parts, **keyword_arguments(instr.op, instr.params))
+    tangent = ops.call(instr.op, *parts, **instr.op.keyword_arguments(instr.params)).atom
     return ops.builder.rename(tangent, len(ops.builder.body) - 1, of=instr.out, suffix="dot")
-
-
-def _extremum_tangent(ops, tangent, x, out, axis=None, keepdims=False):
-    """The tangent averaged over the tied extrema."""
-    weights = tie_weights(ops, x, out, axis, keepdims)
-    return ops.sum(ops.mul(weights, tangent), axis=axis, keepdims=keepdims)
-
-
-def _logsumexp_tangent(ops, tangent, x, out, axis=None, keepdims=False):
-    shifted = out if axis is None or keepdims else ops.expand_dims(out, axis=axis)
-    weights = ops.exp(ops.sub(x, shifted))  # softmax along axis
-    return ops.sum(ops.mul(weights, tangent), axis=axis, keepdims=keepdims)
-
-
-def _softmax_tangent(ops, tangent, x, out, axis=-1):
-    mean = ops.sum(ops.mul(out, tangent), axis=axis, keepdims=True)
-    return ops.mul(out, ops.sub(tangent, mean))
-
-
-def _log_softmax_tangent(ops, tangent, x, out, axis=-1):
-    return ops.sub(tangent, ops.sum(ops.mul(ops.exp(out), tangent), axis=axis, keepdims=True))
-
-
-def _var_tangent(ops, tangent, x, out, axis=None, keepdims=False):
-    centered, _ = centered_and_count(ops, x, out, axis)
-    return ops.mean(ops.mul(ops.mul(Const(2), centered), tangent), axis=axis,
-                    keepdims=keepdims)
-
-
-def _std_tangent(ops, tangent, x, out, axis=None, keepdims=False):
-    return ops.div(_var_tangent(ops, tangent, x, out, axis, keepdims), ops.mul(Const(2), out))
-
-
-def _prod_tangent(ops, tangent, x, out, axis=None, keepdims=False):
-    others = ops.product_of_others(x, axis=axis) if axis is not None else \
-        ops.product_of_others(x)
-    return ops.sum(ops.mul(others, tangent), axis=axis, keepdims=keepdims)
-
-
-def _norm_tangent(ops, tangent, x, out):
-    return ops.div(ops.sum(ops.mul(x, tangent)), out)
-
-
-# Tangent rules of the primitives that are neither elementwise nor multilinear.
-TANGENT_RULES = {"max": _extremum_tangent, "min": _extremum_tangent,
-                 "logsumexp": _logsumexp_tangent, "softmax": _softmax_tangent,
-                 "log_softmax": _log_softmax_tangent, "var": _var_tangent,
-                 "std": _std_tangent, "prod": _prod_tangent, "norm": _norm_tangent}
 
 
 def _result_tangent(builder, result, tangent, classes):
@@ -188,4 +124,4 @@ def _result_tangent(builder, result, tangent, classes):
         return tangent
     fill = Const(0.0) if tangent is None else tangent
     loc = Loc(0, "", role="tangent")
-    return builder.emit("full_like", (result, fill), loc=loc, of=result, suffix="dot")
+    return builder.emit(FULL_LIKE, (result, fill), loc=loc, of=result, suffix="dot")

@@ -14,6 +14,8 @@ from dataclasses import replace
 
 from ..ir.control import block_carried, carried_params, loop_body, loop_inits, next_values
 from ..ir.core import Block, Const, Instr
+from ..primitives.control import IF, PUSH
+from ..primitives.shaping import FULL_LIKE
 
 
 class ControlTangents:
@@ -21,7 +23,7 @@ class ControlTangents:
     and ``body``."""
 
     def control(self, instr):
-        if instr.op == "if":
+        if instr.op is IF:
             self._if(instr)
         else:
             self._loop(instr)
@@ -73,14 +75,14 @@ class ControlTangents:
         if isinstance(atom, Const):
             return Const(0.0)
         zero = self.builder.fresh(of=atom, suffix="dot")
-        body.append(Instr((zero,), "full_like", (atom, Const(0.0))))
+        body.append(Instr((zero,), FULL_LIKE, (atom, Const(0.0))))
         return zero
 
     # ---- tapes
 
     def tape(self, instr):
         tape = instr.args[0]
-        if instr.op == "push":
+        if instr.op is PUSH:
             values = instr.args[1:]
             slots = [k for k, v in enumerate(values) if v in self.tangents]
             self.tape_tangents[tape] = slots

@@ -17,11 +17,11 @@ Control flow is reversed structurally (passes/reverse_control.py): an ``if`` by 
 from dataclasses import replace
 
 from ..ir.core import Builder, Const, Function, Loc, Param, Var
-from ..ir.primitives import PRIMITIVES
+from ..primitives.ops import Ops, apply_vjp
+from ..primitives.shaping import FULL_LIKE
 from .activity import active_values
-from .reverse_control import SHAPE_ONLY, ControlAdjoints, count_trips, with_pushes
+from .reverse_control import ControlAdjoints, count_trips, with_pushes
 from .shapes import shape_classes
-from .vjp_rules import Ops, vjp
 
 
 def reverse(fn: Function, wrt: tuple[int, ...], cotangents=False) -> Function:
@@ -72,20 +72,21 @@ class _Sweep(ControlAdjoints):
         if g is None or _is_zero(g):
             return
         builder = self.builder
-        loc = replace(instr.loc, role="grad", note=PRIMITIVES[instr.op].kink)
+        loc = replace(instr.loc, role="grad", note=instr.op.kink)
         start = len(builder.body)
         ops = Ops(builder, loc, instr)
-        wanted = [(arg, c) for arg, c in zip(instr.args, vjp(ops, instr, g))
+        wanted = [(arg, c) for arg, c in zip(instr.args, apply_vjp(ops, instr, g))
                   if c is not None and isinstance(arg, Var) and arg in self.active]
         # what a rule built for arguments needing no gradient goes (an inactive or
         # constant exponent must not evaluate log(x), even in unoptimized code)
         builder.keep_since(start, [c for _, c in wanted])
         for arg, contribution in wanted:
-            if PRIMITIVES[instr.op].elementwise and \
+            if instr.op.elementwise and \
                     self.shapes.get(arg) != self.shapes.get(instr.out):
                 # summed back to the operand's shape; to a scalar's, that is a plain sum
-                contribution = ops.sum(contribution) if self.shapes.get(arg) == () else \
+                summed = ops.sum(contribution) if self.shapes.get(arg) == () else \
                     ops.unbroadcast(contribution, arg)
+                contribution = summed.atom
             self.accumulate(arg, contribution, loc, start)
 
     def accumulate(self, arg, contribution, loc, start):
@@ -106,7 +107,7 @@ class _Sweep(ControlAdjoints):
         uncomputed, and a loop's adjoint need not keep it."""
         rewritten = []
         for instr in instrs:
-            position = SHAPE_ONLY.get(instr.op)
+            position = instr.op.shape_only
             like = instr.args[position] if position is not None else None
             if isinstance(like, Var) and self.shapes.get(like) in self.first_of_shape:
                 args = list(instr.args)
@@ -128,7 +129,7 @@ def materialize_gradients(fn: Function, wrt: tuple[int, ...]) -> Function:
         if isinstance(grad, Const) and param.shape == ():
             grad = Const(float(grad.value))
         elif isinstance(grad, Const):
-            grad = builder.emit("full_like", (param.var, Const(float(grad.value))),
+            grad = builder.emit(FULL_LIKE, (param.var, Const(float(grad.value))),
                                 loc=Loc(0, "", role="grad"), of=param.var)
         grads.append(grad)
     return fn.with_body(builder.body, [*fn.results[:values], *grads])

@@ -34,11 +34,9 @@ from ..ir.control import (
     rename_instr,
 )
 from ..ir.core import Block, Const, Instr, Var, free_values, uses
-from ..ir.primitives import PRIMITIVES
-
-# the argument of each primitive read only for its shape
-SHAPE_ONLY = {op: p.like for op, p in PRIMITIVES.items() if p.like is not None}
-SHAPE_ONLY["size"] = 0
+from ..primitives.arithmetic import ADD
+from ..primitives.control import IF, POP, PUSH, TAPE
+from ..primitives.shaping import FULL_LIKE
 
 
 def count_trips(fn, builder):
@@ -68,7 +66,7 @@ def _with_counter(instr, builder):
         body = block.body
         if block is loop_body(instr):
             following = builder.fresh("trips")
-            body += (Instr((following,), "add", (count, Const(1)), loc=instr.loc),)
+            body += (Instr((following,), ADD, (count, Const(1)), loc=instr.loc),)
             results += (following,)
         regions.append(Block(block.params + (count,), body, results))
     return replace(instr, args=instr.args + (Const(0),), regions=tuple(regions),
@@ -96,7 +94,7 @@ class ControlAdjoints:
     ``tapes``, ``pushes``, ``loop_depth``, ``body``, ``accumulate`` and ``witnessed``."""
 
     def control(self, instr):
-        if instr.op == "if":
+        if instr.op is IF:
             self._if(instr)
         else:
             self._loop(instr)
@@ -148,7 +146,7 @@ class ControlAdjoints:
         if self.shapes.get(value) == ():
             return Const(0.0)
         zero = self.builder.fresh(of=value)
-        body.append(Instr((zero,), "full_like", (value, Const(0.0)), loc=loc))
+        body.append(Instr((zero,), FULL_LIKE, (value, Const(0.0)), loc=loc))
         return zero
 
     # ---- loops
@@ -207,11 +205,11 @@ class ControlAdjoints:
         if not needed:
             return adjoint
         tape = self.builder.fresh("tape")
-        self.tapes.append(Instr((tape,), "tape", ()))
-        self.pushes[id(forward)] = Instr((self.builder.fresh(),), "push", (tape, *needed))
+        self.tapes.append(Instr((tape,), TAPE, ()))
+        self.pushes[id(forward)] = Instr((self.builder.fresh(),), PUSH, (tape, *needed))
         kept = [Var(self.builder.fresh().id, v.hint, v.of, v.suffix) for v in needed]
         renamed = rename_block(adjoint, dict(zip(needed, kept)))
-        pop = Instr(tuple(kept), "pop", (tape,))
+        pop = Instr(tuple(kept), POP, (tape,))
         return Block(adjoint.params, (pop, *renamed.body), renamed.results)
 
     def _fewer_witnesses(self, adjoint: Block, defined) -> Block:
@@ -220,7 +218,7 @@ class ControlAdjoints:
         read = [v for instr in adjoint.body if instr.regions for v in uses(instr)]
         read += [v for instr in adjoint.body if not instr.regions
                  for position, v in enumerate(instr.args)
-                 if isinstance(v, Var) and SHAPE_ONLY.get(instr.op) != position]
+                 if isinstance(v, Var) and instr.op.shape_only != position]
         read += [r for r in adjoint.results if isinstance(r, Var)]
         kept = {}
         for v in read:
@@ -228,7 +226,7 @@ class ControlAdjoints:
                 kept.setdefault(self.shapes.get(v), v)
         body = []
         for instr in adjoint.body:
-            position = SHAPE_ONLY.get(instr.op)
+            position = instr.op.shape_only
             like = instr.args[position] if position is not None and not instr.regions \
                 else None
             if like in defined and like not in read and self.shapes.get(like) in kept:

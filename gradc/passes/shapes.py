@@ -11,7 +11,7 @@ import numpy as np
 
 from ..ir.control import block_carried, loop_inits, next_values
 from ..ir.core import Const, Function, Var
-from ..ir.primitives import PRIMITIVES, call_arguments, implementation, keyword_arguments
+from ..primitives.control import IF, POP, PUSH
 
 
 def shape_classes(fn: Function) -> dict:
@@ -30,13 +30,13 @@ def _sweep(body, classes):
         if instr.regions:
             _control(instr, args, classes)
             continue
-        if instr.op in ("push", "pop"):
+        if instr.op in (PUSH, POP):
             _tape(instr, args, classes)
             continue
-        like = PRIMITIVES[instr.op].like
+        like = instr.op.shape_of
         if like is not None:
             result = args[like]
-        elif PRIMITIVES[instr.op].elementwise:
+        elif instr.op.elementwise:
             result = broadcast_class(args)
         else:
             result = _reshaped(instr, args)
@@ -47,7 +47,7 @@ def _sweep(body, classes):
 def _tape(instr, args, classes):
     """A popped value has the class of the value pushed in its place."""
     key = ("tape", instr.args[0].id)
-    if instr.op == "push":
+    if instr.op is PUSH:
         classes[key] = args[1:]
         return
     pushed = classes.get(key, ())
@@ -63,7 +63,7 @@ def _control(instr, args, classes):
     """An ``if`` out has its branches' class where they agree; a carried value keeps
     its initial class if the body provably keeps it (else a class of its own), and a
     loop index or tape entry is a number of unknown kind."""
-    if instr.op == "if":
+    if instr.op is IF:
         for block in instr.regions:
             _sweep(block.body, classes)
         for k, out in enumerate(instr.outs):
@@ -89,23 +89,18 @@ def _control(instr, args, classes):
         classes[out] = c if same else ("out", out.id)
 
 
-_REDUCTIONS = {"sum", "mean", "max", "min", "logsumexp", "var", "std", "prod", "norm"}
-
-
 def _reshaped(instr, args):
     """Reductions, joins, contractions: exact on concrete shapes, otherwise a token for
     the operation on its operands' classes (so the same operation on the same inputs
     agrees)."""
-    keywords = keyword_arguments(instr.op, instr.params)
-    if instr.op in ("product_of_others", "softmax", "log_softmax"):
-        return args[0]
-    if instr.op in _REDUCTIONS and keywords.get("axis") is None and not keywords.get("keepdims"):
+    keywords = instr.op.keyword_arguments(instr.params)
+    if instr.op.reduction and keywords.get("axis") is None and not keywords.get("keepdims"):
         return ()
-    if instr.op == "size":  # a number, whatever the shape
+    if instr.op.scalar:  # a number, whatever the shape (np.size)
         return ()
     if _data_dependent(instr, args):
         return ("data", instr.out.id)  # two masked reads of x differ in length
-    if all(_concrete(c) or _is_index(c) for c in args) and not _reads_values(instr, args):
+    if all(_concrete(c) or _is_index(c) for c in args) and not _runtime_numbers(instr, args):
         shape = _evaluated_shape(instr, args)
         if shape is not None:
             return shape
@@ -116,24 +111,19 @@ def _data_dependent(instr, args):
     """Whether the values of run-time arguments, not only their shapes, decide the
     result's shape: sizes (np.zeros(n)) and array indices (a boolean mask). An integer
     index (class ``()``) gives the same shape whatever its value."""
-    start = _VALUES_FROM.get(instr.op)
+    runtime = _runtime_numbers(instr, args)
+    return any(c != () for c in runtime) if instr.op.indices_from is not None else \
+        bool(runtime)
+
+
+def _runtime_numbers(instr, args):
+    """The classes of the sizes or indices only known at run time (a loop index is an
+    integer, whichever)."""
+    start = instr.op.sizes_from if instr.op.sizes_from is not None else instr.op.indices_from
     if start is None:
-        return False
-    runtime = [c for a, c in zip(instr.args[start:], args[start:])
-               if isinstance(a, Var) and not _is_index(c)]
-    return any(c != () for c in runtime) if instr.op == "getitem" else bool(runtime)
-
-
-# arguments from this position on are read as numbers (sizes, indices), not for a shape
-_VALUES_FROM = {"zeros": 0, "ones": 0, "eye": 0, "arange": 0, "getitem": 1, "scatter_like": 2}
-
-
-def _reads_values(instr, args):
-    """Whether sizes or indices only known at run time decide the result's shape (a loop
-    index does not: it is an integer, whichever)."""
-    start = _VALUES_FROM.get(instr.op)
-    return start is not None and any(isinstance(a, Var) and not _is_index(c)
-                                     for a, c in zip(instr.args[start:], args[start:]))
+        return []
+    return [c for a, c in zip(instr.args[start:], args[start:])
+            if isinstance(a, Var) and not _is_index(c)]
 
 
 def _is_index(c):
@@ -144,10 +134,10 @@ def _evaluated_shape(instr, args):
     """The result's shape, from running the operation on empty arrays of known shape."""
     values = [a.value if isinstance(a, Const) else 0 if _is_index(c) else np.empty(c)
               for a, c in zip(instr.args, args)]
-    positional, keywords = call_arguments(instr.op, instr.params, values)
+    positional, keywords = instr.op.call_arguments(instr.params, values)
     try:
         with np.errstate(all="ignore"):
-            return np.shape(implementation(instr.op)(*positional, **keywords))
+            return np.shape(instr.op.implementation()(*positional, **keywords))
     except (TypeError, ValueError, IndexError):
         return None  # sizes or indices only known at run time
 

@@ -8,13 +8,12 @@ adjoint by the plain NumPy they reduce to for those shapes.
     %s = broadcast_like 1.0, %x;  %u = mul %s, %y    (y has u's shape)  ->  %u = mul 1.0, %y
 """
 
-import math
 from dataclasses import replace
 
 import numpy as np
 
 from ..ir.core import Builder, Const, Function, Instr, Var, substitute
-from ..ir.primitives import PRIMITIVES, implementation, keyword_arguments
+from ..primitives.shaping import BROADCAST_LIKE
 from .shapes import shape_classes
 
 
@@ -50,7 +49,7 @@ def _sweep(instrs, builder, mapping, classes, spread_constants):
         else:
             mapping[instr.out] = result
         kept = result if isinstance(result, Instr) else instr
-        if kept.op == "broadcast_like" and isinstance(kept.args[0], Const):
+        if kept.op is BROADCAST_LIKE and isinstance(kept.args[0], Const):
             spread_constants[kept.out] = kept.args
 
 
@@ -72,37 +71,11 @@ def _rewrite(builder, instr, classes, spread_constants):
     shape = {a: classes[a] if isinstance(a, Var) else () for a in instr.args}
     if not all(map(_concrete, [*shape.values(), classes.get(instr.out)])):
         return None  # a shape that loops or branches leave open
-    emit = _emitter(builder, instr)
-    op, args = instr.op, instr.args
-    if op in ("unbroadcast", "broadcast_like", "reshape_like") and \
-            shape[args[0]] == shape[args[1]]:
-        return args[0]  # already that shape
-    if op == "size":
-        axis = keyword_arguments(op, instr.params).get("axis")
-        dims = shape[args[0]]
-        count = dims[axis] if axis is not None else math.prod(dims)
-        return Const(count)
-    if op in ("matmul_adjoint_a", "matmul_adjoint_b"):
-        return _matmul_adjoint(emit, op, *args, len(shape[args[1]]), len(shape[args[2]]))
-    if PRIMITIVES[op].elementwise and any(a in spread_constants for a in args):
+    if instr.op.specialize is not None:  # the record's own plain form
+        return instr.op.specialize(_emitter(builder, instr), instr, shape)
+    if instr.op.elementwise and any(a in spread_constants for a in instr.args):
         return _unspread(instr, classes, spread_constants)
     return None
-
-
-def _matmul_adjoint(emit, op, g, a, b, a_ndim, b_ndim):
-    """The adjoint of a @ b as plain NumPy for 1-D and 2-D operands (else the helper)."""
-    if op == "matmul_adjoint_a":
-        forms = {(2, 2): lambda: emit("matmul", g, emit("transpose", b)),
-                 (2, 1): lambda: emit("outer", g, b),
-                 (1, 2): lambda: emit("matmul", b, g),
-                 (1, 1): lambda: emit("mul", g, b)}
-    else:
-        forms = {(2, 2): lambda: emit("matmul", emit("transpose", a), g),
-                 (2, 1): lambda: emit("matmul", emit("transpose", a), g),
-                 (1, 2): lambda: emit("outer", a, g),
-                 (1, 1): lambda: emit("mul", g, a)}
-    form = forms.get((a_ndim, b_ndim))
-    return form() if form else None
 
 
 def _unspread(instr, classes, spread_constants):
@@ -113,14 +86,15 @@ def _unspread(instr, classes, spread_constants):
     others = [classes[a] for a in args if isinstance(a, Var)]
     if not others:
         like = next(spread_constants[a][1] for a in instr.args if a in spread_constants)
-        value = implementation(instr.op, instr.params)(*(a.value for a in args))
-        return replace(instr, op="broadcast_like", args=(Const(float(value)), like), params=())
+        value = instr.op.implementation(instr.params)(*(a.value for a in args))
+        return replace(instr, op=BROADCAST_LIKE, args=(Const(float(value)), like), params=())
     if np.broadcast_shapes(*others) != classes[instr.out]:
         return None
     return replace(instr, args=args)
 
 
 def _emitter(builder, instr):
+    """emit(op, *args) appends ``op`` of ``args`` at ``instr``'s line, returns its value."""
     def emit(op, *args, params=()):
         return builder.emit(op, args, params=params, loc=instr.loc)
     return emit

@@ -1,9 +1,10 @@
 """Derivative templates of the elementwise functions, derived once with sympy.
 
-One row per function: its sympy form. ``template(name)`` differentiates the row with
-respect to each argument, rewrites the result in terms of the function's own output
-where that is cheaper (exp: g*y, tanh: g*(1 - y**2), sqrt: g/(2*y)) and turns it into a
-small sympy-free expression tree that ``vjp_rules`` lowers to IR:
+Each elementwise record gives its sympy form (``elementwise.py``); ``template(form)``
+differentiates it with respect to each argument, rewrites the result in terms of the
+function's own output where that is cheaper (exp: g*y, tanh: g*(1 - y**2), sqrt:
+g/(2*y)) and turns it into a small sympy-free expression tree that ``elementwise.py``
+lowers to IR:
 
     ('mul', ('g',), ('out',))          # exp
     ('div', ('g',), ('arg', 0))        # log
@@ -12,37 +13,6 @@ sympy is imported here only, and only when a template is first needed.
 """
 
 import functools
-
-# name -> (sympy builder of the function of its arguments, extra output rewrites)
-_ROWS = {
-    "exp": ("exp(a0)", {}),
-    "log": ("log(a0)", {}),
-    "log2": ("log(a0) / log(2)", {}),
-    "log10": ("log(a0) / log(10)", {}),
-    "log1p": ("log(1 + a0)", {}),
-    "expm1": ("exp(a0) - 1", {"exp(a0)": "Y + 1"}),
-    "sqrt": ("sqrt(a0)", {}),
-    "square": ("a0**2", {}),
-    "reciprocal": ("1 / a0", {}),
-    "abs": ("Abs(a0)", {}),
-    "sin": ("sin(a0)", {}),
-    "cos": ("cos(a0)", {}),
-    "tan": ("tan(a0)", {}),
-    "arcsin": ("asin(a0)", {}),
-    "arccos": ("acos(a0)", {}),
-    "arctan": ("atan(a0)", {}),
-    "sinh": ("sinh(a0)", {}),
-    "cosh": ("cosh(a0)", {}),
-    "tanh": ("tanh(a0)", {}),
-    "arcsinh": ("asinh(a0)", {}),
-    "arccosh": ("acosh(a0)", {}),
-    "arctanh": ("atanh(a0)", {}),
-    "maximum": ("Max(a0, a1)", {}),
-    "minimum": ("Min(a0, a1)", {}),
-    "arctan2": ("atan2(a0, a1)", {}),
-    "hypot": ("sqrt(a0**2 + a1**2)", {}),
-    "clip": ("Min(Max(a0, a1), a2)", {}),
-}
 
 # sympy function name -> primitive name, for lowering derivatives back to IR
 _SYMPY_FUNCTIONS = {
@@ -53,27 +23,23 @@ _SYMPY_FUNCTIONS = {
 }
 
 
-def derived_functions() -> frozenset:
-    """Names of the primitives whose derivatives come from this table."""
-    return frozenset(_ROWS)
-
-
 @functools.cache
-def template(name: str) -> tuple:
-    """One template per argument of elementwise primitive ``name``: the contribution
-    to that argument's adjoint, as an expression tree in g, the arguments and the output."""
+def template(spelled: str, rewrites: tuple = ()) -> tuple:
+    """One template per argument of the function ``spelled`` in sympy (of a0, a1, a2):
+    the contribution to that argument's adjoint, as an expression tree in g, the
+    arguments and the output Y. ``rewrites`` are extra (expression, in terms of Y) pairs
+    to try: expm1's exp(a0) is Y + 1."""
     import sympy as sp
 
     args = sp.symbols("a0 a1 a2", real=True)
     g, out = sp.Symbol("g", real=True), sp.Symbol("Y", real=True)
-    spelled, rewrites = _ROWS[name]
     namespace = {"a0": args[0], "a1": args[1], "a2": args[2], "Y": out}
     function = sp.sympify(spelled, locals=namespace)
-    rewrites = {sp.sympify(k, locals=namespace): sp.sympify(v, locals=namespace)
-                for k, v in rewrites.items()}
+    substitutions = {sp.sympify(k, locals=namespace): sp.sympify(v, locals=namespace)
+                     for k, v in rewrites}
     arity = 1 + ("a1" in spelled) + ("a2" in spelled)
     return tuple(_to_tree(g * _cheapest(sp, sp.diff(function, args[i]), function, out,
-                                        rewrites), args)
+                                        substitutions), args)
                  for i in range(arity))
 
 

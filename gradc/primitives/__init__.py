@@ -1,0 +1,43 @@
+"""The closed set of primitives, one record each (``record.py``), declared by family
+next to their derivative rules. Importing this package registers every family; the
+tables below are what the frontend reads spellings from.
+"""
+
+import math
+
+from . import (  # noqa: F401  (each family registers its records)
+    arithmetic,
+    constructors,
+    contractions,
+    control,
+    elementwise,
+    indexing,
+    joins,
+    nn,
+    reductions,
+    shaping,
+)
+from .record import PRIMITIVES, Primitive, lookup, register
+
+__all__ = ["PRIMITIVES", "Primitive", "lookup", "register"]
+
+# Source spellings (numpy names, math names, builtins) -> primitive name.
+NUMPY_NAMES = {p.numpy: p.name for p in PRIMITIVES.values() if p.numpy}
+NUMPY_NAMES.update({"absolute": "abs", "fabs": "abs", "pow": "pow", "asin": "arcsin",
+                    "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
+                    "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2"})
+for _spelled in ("add", "subtract", "multiply", "divide", "negative", "less", "less_equal",
+                 "greater", "greater_equal", "equal", "not_equal"):
+    NUMPY_NAMES.pop(_spelled)  # written as operators in the accepted language
+NUMPY_NAMES.update({"zeros_like": "full_like", "ones_like": "full_like"})
+MATH_NAMES = {p.math: p.name for p in PRIMITIVES.values() if p.math}
+BUILTIN_NAMES = {"abs": "abs", "pow": "pow"}
+CONVERSIONS = {"int": "int"}  # int(n): a loop bound or size, no gradient
+# Constructors spelled with an implied fill value: np.zeros_like(x) is full_like(x, 0.0).
+IMPLIED_FILL = {"zeros_like": 0.0, "ones_like": 1.0}
+# Helpers that generated modules define and call (their source is in ir/helpers.py);
+# reading them back as primitives keeps generated code inside the accepted language.
+HELPERS = {p.name: p.helper for p in PRIMITIVES.values() if p.helper}
+NN_NAMES = {p.name: p.name for p in PRIMITIVES.values() if p.nn}
+NUMPY_CONSTANTS = {"pi": math.pi, "e": math.e}
+MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau}
