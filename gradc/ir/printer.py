@@ -46,8 +46,9 @@ def format_instr(instr: Instr, names: dict[int, str] | None = None) -> str:
     else only the values it defines are known by their defined names."""
     if names is None:
         names = _defined_names([instr])
-    params = "".join(f" {k}={v}" for k, v in instr.params)
-    text = f"{_names(instr.outs, names)} = {instr.op} {_names(instr.args, names)}{params}"
+    operands = [_names(instr.args, names)] if instr.args else []  # no trailing space
+    operands += [f"{k}={v}" for k, v in instr.params]
+    text = " ".join([f"{_names(instr.outs, names)} = {instr.op}", *operands])
     if instr.op == "for":
         text += f" ({_names(instr.regions[-1].params, names)}):"
     if instr.loc is not None:
