@@ -127,6 +127,10 @@ def _command(args):
     return " ".join(parts)
 
 
+def format_stage(label, fn) -> str:
+    """One stage of ``--emit ir`` (and of the IR goldens in generated/ir/)."""
+    return f";; {fn.name}: after {label}\n{format_function(fn)}"
+
+
 def _print_stage(label, fn):
-    print(f";; {fn.name}: after {label}")
-    print(format_function(fn))
+    print(format_stage(label, fn))

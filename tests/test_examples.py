@@ -133,3 +133,20 @@ def test_loops_example_matches_finite_differences_and_exact_values():
     x = np.array([0.2, -0.5, 1.5, 0.3, 2.0])
     dx, dlevel = generated.grad_sum_to_first_peak(x, 1.0)  # stops after x[2]
     assert np.array_equal(dx, [1.0, 1.0, 1.0, 0.0, 0.0]) and dlevel == 0.0
+
+
+def test_indexing_example_matches_the_gradient_by_hand():
+    """examples/indexing.py: each read x[...] sends its adjoint back to the entries it
+    read, and x's gradient sums them."""
+    example = load(ROOT / "examples" / "indexing.py", "example_indexing")
+    generated = load(ROOT / "generated" / "indexing_grad.py", "generated_indexing")
+    x, weight = np.array([0.3, -1.2, 0.8, 2.0, -0.5]), 0.7
+    assert gradc.check_grad(example.roughness, x, weight, wrt=(0, 1)) < 1e-7
+    d = np.diff(x)
+    by_hand = np.zeros_like(x)
+    by_hand[1:] += 2 * d
+    by_hand[:-1] -= 2 * d
+    by_hand[[0, -1]] += 2 * weight * x[[0, -1]]
+    dx, dweight = generated.grad_roughness(x, weight)
+    np.testing.assert_allclose(dx, by_hand, rtol=1e-14)
+    assert dweight == pytest.approx(x[0] ** 2 + x[-1] ** 2, rel=1e-14)

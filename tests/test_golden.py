@@ -1,4 +1,5 @@
-"""generated/ is a golden set: regenerating every example must reproduce it byte for byte.
+"""generated/ is a golden set: regenerating every example must reproduce it byte for byte,
+and so must the IR in generated/ir/ (``--emit ir``'s stages for a few functions).
 
 After an intended change to the generator, update with:
 
@@ -11,6 +12,9 @@ import sys
 
 import pytest
 from conftest import ROOT
+
+from gradc.cli import format_stage
+from gradc.pipeline import compile_source
 
 EXAMPLES = sorted(p.name for p in (ROOT / "examples").glob("*.py"))
 # every example in reverse mode; worked example 1 in the other modes too, and the loops
@@ -33,13 +37,47 @@ def compile_example(name, out_dir, suffix="grad", options=()):
 @pytest.mark.parametrize("name, suffix, options", CASES, ids=[f"{n}-{s}" for n, s, _ in CASES])
 def test_generated_matches_golden(name, suffix, options, tmp_path):
     fresh = compile_example(name, tmp_path, suffix, options)
-    golden = ROOT / "generated" / name.replace(".py", f"_{suffix}.py")
+    assert_golden(ROOT / "generated" / name.replace(".py", f"_{suffix}.py"), fresh)
+
+
+def assert_golden(golden, fresh):
     if os.environ.get("GRADC_UPDATE_GOLDEN"):
         golden.write_text(fresh)
     assert golden.exists(), f"{golden} missing: run with GRADC_UPDATE_GOLDEN=1"
     assert fresh == golden.read_text(), (
-        f"{golden.name} differs from freshly generated code; if the change is intended, "
+        f"{golden.name} differs from fresh output; if the change is intended, "
         "run GRADC_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py")
+
+
+# the IR of worked example 1, a while loop (with a branch in its condition), a for loop
+# with a tape and a run-time index, and slices: as lowered, and with its adjoint appended
+IR_CASES = [(name, function, stage)
+            for name, function in [("backprop_ex1.py", "f"), ("loops.py", "newton_sqrt"),
+                                   ("loops.py", "rnn_loss"), ("indexing.py", "roughness")]
+            for stage in ("lower", "reverse")]
+
+
+def emitted_ir(name, function):
+    """Each stage's ``--emit ir`` text for one function of an example, by stage."""
+    stages = {}
+    compile_source((ROOT / "examples" / name).read_text(), f"examples/{name}", [function],
+                   trace=lambda label, fn: stages.setdefault(label, format_stage(label, fn)))
+    return stages
+
+
+def ir_golden(name, function, stage):
+    return ROOT / "generated" / "ir" / name.replace(".py", f"_{function}_{stage}.txt")
+
+
+@pytest.mark.parametrize("name, function, stage", IR_CASES,
+                         ids=[f"{n}-{f}-{s}" for n, f, s in IR_CASES])
+def test_ir_matches_golden(name, function, stage):
+    assert_golden(ir_golden(name, function, stage), emitted_ir(name, function)[stage])
+
+
+def test_every_ir_golden_is_checked():
+    checked = {ir_golden(*case) for case in IR_CASES}
+    assert set((ROOT / "generated" / "ir").glob("*.txt")) == checked
 
 
 def test_output_is_deterministic(tmp_path):

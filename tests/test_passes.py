@@ -8,9 +8,9 @@ import pytest
 
 from gradc.frontend.lower import lower_function
 from gradc.frontend.source import parse_module
-from gradc.ir.core import Const, Function, Instr, Loc, Param, Var, walk
+from gradc.ir.core import Block, Const, Function, Instr, Loc, Param, Var, walk
 from gradc.ir.interpreter import run
-from gradc.ir.printer import format_function
+from gradc.ir.printer import format_function, format_instr, name_table
 from gradc.ir.verifier import VerificationError, verify
 from gradc.passes.activity import active_values
 from gradc.passes.cse import cse
@@ -170,6 +170,27 @@ def test_printer_is_stable_text():
         "  %y.1 = exp %x.0                          ; line 3\n"
         "  %2 = mul %y.1, 2.0                       ; line 4\n"
         "  return %2\n")
+
+
+def test_printer_names_each_value_once():
+    """Uses may hold a Var without the definition's hint (equality is by id): the
+    printer names them as their definition does, inside blocks too."""
+    x, n = Var(0, "x"), Var(1, "n")
+    x_bar, i, s, s_next = Var(2, of=x), Var(3, "i"), Var(4, "s"), Var(5, "s")
+    loop = Instr((Var(6, "s"),), "for", (Const(0), Var(1), Const(1), Var(2)),
+                 regions=(Block((i, s), (Instr((s_next,), "mul", (Var(4), Var(0))),),
+                                (Var(5),)),))
+    fn = Function("f", (Param(x), Param(n)), (Instr((x_bar,), "neg", (Var(0),)), loop),
+                  (Var(6), Var(2)))
+    assert format_function(fn) == (
+        "func f(%x.0, %n.1):\n"
+        "  %x_bar.2 = neg %x.0\n"
+        "  %s.6 = for 0, %n.1, 1, %x_bar.2 (%i.3, %s.4):\n"
+        "    %s.5 = mul %s.4, %x.0\n"
+        "    yield %s.5\n"
+        "  return %s.6, %x_bar.2\n")
+    assert format_instr(loop.regions[0].body[0]) == "%s.5 = mul %4, %0"
+    assert format_instr(loop.regions[0].body[0], name_table(fn)) == "%s.5 = mul %s.4, %x.0"
 
 
 # ---------------------------------------------------------------- control flow
