@@ -25,10 +25,12 @@ from test_primitives import (
     POWER_SPELLINGS,
     USER_FACING,
     _alias_cases,
+    call_of,
     central_difference,
     compile_module,
     math_expression,
     numpy_expression,
+    runnable_callee,
     sample_points,
     source_for,
 )
@@ -72,21 +74,24 @@ def rel_error(a, b):
 # ---------------------------------------------------------------- 1. every primitive
 
 def _primitive_cases():
-    cases = [pytest.param(numpy_expression(n), n, id=f"numpy-{n}") for n in USER_FACING]
-    cases += [pytest.param(math_expression(n), n, id=f"math-{n}")
+    """(expression, the same spelled for the installed NumPy, primitive)."""
+    cases = [pytest.param(numpy_expression(n), None, n, id=f"numpy-{n}") for n in USER_FACING]
+    cases += [pytest.param(math_expression(n), None, n, id=f"math-{n}")
               for n in USER_FACING if PRIMITIVES[n].math]
-    cases += [pytest.param(e, "pow", id=e) for e in POWER_SPELLINGS]
-    cases += [pytest.param(f"{callee}({', '.join('xy'[:PRIMITIVES[n].arity])})", n,
+    cases += [pytest.param(e, None, "pow", id=e) for e in POWER_SPELLINGS]
+    cases += [pytest.param(call_of(callee, PRIMITIVES[n].arity),
+                           call_of(runnable_callee(callee, n), PRIMITIVES[n].arity), n,
                            id=f"alias-{callee}") for callee, n in _alias_cases()]
     return cases
 
 
-@pytest.mark.parametrize("expression, name", _primitive_cases())
-def test_primitive_tangent_matches_reverse_and_finite_differences(expression, name):
+@pytest.mark.parametrize("expression, runnable, name", _primitive_cases())
+def test_primitive_tangent_matches_reverse_and_finite_differences(expression, runnable, name):
     arity = PRIMITIVES[name].arity
     source = source_for(expression, arity)
     fwd = forward_namespace(source)
-    rev = compile_module(source)  # reverse mode, verified; rev["f"] is the primal
+    # reverse mode, verified; rev["f"] is the primal (as the installed NumPy spells it)
+    rev = compile_module(source, primal_source=source_for(runnable or expression, arity))
     fn = tangent_ir(parse_module(source, "prim.py"), "f", FORWARD)
     if expression.startswith("math."):
         assert "math." in fwd["__text__"]
