@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT
 from test_golden import CASES
 
-from gradc.ir.primitives import PRIMITIVES
+from gradc.primitives import PRIMITIVES
 
 # NumPy 2.0's array-API names (2.1: cumulative_*, unstack; 2.2: matvec, vecmat): absent
 # from NumPy 1.x, so neither gradc nor the code it writes may call them.

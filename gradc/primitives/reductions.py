@@ -152,3 +152,15 @@ SUM, MEAN, *_ = register(
     Primitive("size", 1, "size", elementwise=False, differentiable=False,
               keywords=("axis",), shape_only=0, scalar=True, specialize=_known_size),
 )
+
+
+# ---- running sums: the adjoint of a running sum is a running sum from the other end
+
+def _cumsum_vjp(ops, g, x, out, axis=None):
+    if axis is None:  # np.cumsum flattens x first: g is 1-D
+        return (ops.reshape_like(ops.flip(ops.cumsum(ops.flip(g))), x),)
+    return (ops.flip(ops.cumsum(ops.flip(g, axis=axis), axis=axis), axis=axis),)
+
+
+CUMSUM, = register(Primitive("cumsum", 1, "cumsum", elementwise=False, linear_in=(0,),
+                             keywords=("axis",), vjp=_cumsum_vjp, jvp=linear_jvp))

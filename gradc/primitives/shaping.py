@@ -77,3 +77,12 @@ BROADCAST_LIKE, UNBROADCAST, RESHAPE_LIKE, FULL_LIKE = register(
     Primitive("full_like", 2, "full_like", differentiable=False, shape_of=0, shape_only=0,
               syntax="fill", foldable=False),
 )
+
+
+# ---- reversing an axis: its own transpose
+
+def _flip_vjp(ops, g, x, out, axis=None):
+    return (ops.flip(g, axis=axis),)
+
+
+FLIP, = register(_shaping("flip", _flip_vjp, keywords=("axis",)))

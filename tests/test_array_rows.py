@@ -1,0 +1,132 @@
+"""Every primitive that is not elementwise, one row each, in every mode: the gradient
+against finite differences, forward mode against the gradient, and Hessian-vector
+products (forward over reverse) against finite differences of the gradient.
+
+A row is a loss built around the primitive and the shapes of its inputs; its inputs are
+drawn from a normal distribution (or, with ``positive``, from [0.5, 1.5]). The
+completeness test fails when a primitive is added without a row here, a row in
+tests/test_primitives.py (elementwise ones) or a place in ``INTERNAL``.
+"""
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import gradc
+from gradc.primitives import PRIMITIVES
+
+
+@dataclass(frozen=True)
+class Row:
+    loss: str                   # the returned expression, of x (and y)
+    shapes: tuple               # the shapes of x (and y)
+    positive: bool = False      # inputs in [0.5, 1.5] rather than normal
+    second_order: str = ""      # why Hessians are refused ("" if they are not)
+
+
+ROWS = {
+    "sum": Row("np.sum(np.sum(x * x, axis=1) ** 2)", ((3, 4),)),
+    "mean": Row("np.sum(np.mean(np.sin(x), axis=0, keepdims=True) ** 2)", ((3, 4),)),
+    "var": Row("np.sum(np.var(x, axis=1))", ((3, 4),)),
+    "std": Row("np.sum(np.std(x, axis=0))", ((3, 4),)),
+    "prod": Row("np.sum(np.prod(x, axis=1))", ((3, 4),), positive=True,
+                second_order="product_of_others has no forward-mode rule"),
+    "max": Row("np.sum(np.max(x, axis=1) ** 2)", ((3, 4),)),
+    "min": Row("np.min(x * x)", ((5,),)),
+    "norm": Row("np.linalg.norm(x) ** 3", ((3, 4),)),
+    "cumsum": Row("np.sum(np.sin(np.cumsum(x * y, axis=1)))", ((3, 4), (4,))),
+    "flip": Row("np.sum(np.flip(x, axis=0) * y)", ((3, 2), (3, 2))),
+    "transpose": Row("np.sum(np.transpose(x) @ y)", ((3, 2), (3, 4))),
+    "reshape": Row("np.sum(np.reshape(x, (2, 6)) ** 3)", ((3, 4),)),
+    "ravel": Row("np.sum(np.ravel(x) * y)", ((2, 3), (6,))),
+    "squeeze": Row("np.sum(np.squeeze(x, axis=1) ** 2)", ((3, 1),)),
+    "broadcast_to": Row("np.sum(np.sin(np.broadcast_to(x, (2, 3))))", ((3,),)),
+    "expand_dims": Row("np.sum(np.expand_dims(x, axis=0) * y)", ((3,), (2, 3))),
+    "getitem": Row("np.sum(x[1:, 0] ** 2) + x[0, 1] * x[2, 2]", ((3, 3),)),
+    "concatenate": Row("np.sum(np.concatenate([x, x * y], axis=0) ** 2)", ((2, 3), (2, 3))),
+    "stack": Row("np.sum(np.stack([x, y], axis=1) ** 3)", ((3,), (3,))),
+    "hstack": Row("np.sum(np.hstack([x, y]) ** 2)", ((3,), (2,))),
+    "vstack": Row("np.sum(np.vstack([x, y]) ** 2)", ((2, 3), (1, 3))),
+    "array": Row("np.sum(np.array([x[0] * y[1], x[1], y[0]]) ** 2)", ((2,), (2,))),
+    "matmul": Row("np.sum((x @ y) ** 2)", ((2, 3), (3, 4))),
+    "dot": Row("np.sum(np.dot(x, y) ** 2)", ((2, 3), (3,))),
+    "inner": Row("np.inner(x, y) ** 2", ((3,), (3,))),
+    "outer": Row("np.sum(np.outer(x, y) ** 2)", ((2,), (3,))),
+    "tensordot": Row("np.sum(np.tensordot(x, y, axes=1) ** 2)", ((2, 3), (3, 2))),
+    "trace": Row("np.trace(x @ y) ** 2", ((3, 3), (3, 3))),
+    "einsum": Row("np.sum(np.einsum('ij,jk->ik', x, y) ** 2)", ((2, 3), (3, 2))),
+    "logsumexp": Row("np.sum(nn.logsumexp(x, axis=1))", ((3, 4),)),
+    "softmax": Row("np.sum(nn.softmax(x, axis=-1) * y)", ((3, 4), (3, 4))),
+    "log_softmax": Row("np.sum(nn.log_softmax(x) * y)", ((2, 3), (2, 3))),
+}
+
+# Primitives without a row here: elementwise ones (tests/test_primitives.py), adjoint
+# helpers and shape bookkeeping the derivatives emit (tested through the rows),
+# control flow and tapes (tests/test_control_flow.py), and values with no gradient.
+INTERNAL = {name for name, p in PRIMITIVES.items()
+            if p.elementwise or p.control or p.effect or not p.differentiable
+            or (p.helper is not None and not p.nn)}
+
+
+def test_every_primitive_has_a_row_or_a_place():
+    missing = set(PRIMITIVES) - INTERNAL - set(ROWS)
+    stale = set(ROWS) - set(PRIMITIVES)
+    assert not missing, f"primitives without a row in ROWS: {sorted(missing)}"
+    assert not stale, f"rows of primitives that do not exist: {sorted(stale)}"
+
+
+@pytest.fixture(scope="module")
+def losses(tmp_path_factory):
+    """One module with a loss per row, imported from its file as users' code is."""
+    import importlib.util
+
+    lines = ["import numpy as np", "from gradc import nn", ""]
+    for name, row in ROWS.items():
+        params = "x, y" if len(row.shapes) == 2 else "x"
+        lines += [f"def loss_{name}({params}):", f"    return {row.loss}", ""]
+    path = tmp_path_factory.mktemp("rows") / "array_rows.py"
+    path.write_text("\n".join(lines))
+    spec = importlib.util.spec_from_file_location("array_rows", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def inputs(name):
+    row = ROWS[name]
+    rng = np.random.default_rng(sorted(ROWS).index(name))
+    if row.positive:
+        return tuple(rng.uniform(0.5, 1.5, s) for s in row.shapes)
+    return tuple(rng.normal(size=s) for s in row.shapes)
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_row_gradient_and_tangent(losses, name):
+    f, args = getattr(losses, f"loss_{name}"), inputs(name)
+    wrt = tuple(range(len(args)))
+    assert gradc.check_grad(f, *args, wrt=wrt) < 1e-6
+    grads = gradc.grad(f, wrt=wrt)(*args)
+    rng = np.random.default_rng(7)
+    v = tuple(rng.normal(size=np.shape(a)) for a in args)
+    _, tangent = gradc.jvp(f, args, v)
+    expected = sum(np.sum(g * d) for g, d in zip(grads, v))
+    assert tangent == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_row_hessian_vector_product(losses, name):
+    f, args = getattr(losses, f"loss_{name}"), inputs(name)
+    wrt = tuple(range(len(args)))
+    v = tuple(np.random.default_rng(11).normal(size=np.shape(a)) for a in args)
+    if ROWS[name].second_order:
+        with pytest.raises(gradc.GradcError, match=ROWS[name].second_order):
+            gradc.hvp(f, wrt=wrt)(*args, v=v)
+        return
+    products = gradc.hvp(f, wrt=wrt)(*args, v=v)
+    grad, h = gradc.grad(f, wrt=wrt), 1e-6
+    plus = grad(*(a + h * d for a, d in zip(args, v)))
+    minus = grad(*(a - h * d for a, d in zip(args, v)))
+    for product, p, m in itertools.zip_longest(products, plus, minus):
+        assert np.allclose(product, (p - m) / (2 * h), rtol=1e-5, atol=1e-6)
