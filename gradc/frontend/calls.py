@@ -8,6 +8,7 @@ primitive, and the static arguments (``axis=``, ``keepdims=``) known when compil
 
 import ast
 
+from ..errors import UnsupportedSyntaxError
 from ..ir.core import Const
 from ..ir.primitives import (
     BUILTIN_NAMES,
@@ -72,8 +73,7 @@ class LibraryCalls(ArrayExpressions):
             return self._emit("div", self._emit("log", args[0], lib=lib),
                               self._emit("log", base, lib=lib))
         if len(args) != arity:
-            raise self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
-                                        f"argument{'s' * (arity > 1)} here, got {len(args)}")
+            raise self._wrong_count(node, arity, len(args))
         call = PRIMITIVES[prim].operator is not None and lib != "builtins"
         return self._emit(prim, *args, lib=lib, call=call, params=params)
 
@@ -92,8 +92,9 @@ class LibraryCalls(ArrayExpressions):
         names = PRIMITIVES[prim].keywords
         if len(extra_positional) > len(names) and not (prim == "log" and len(node.args) == 2):
             arity = PRIMITIVES[prim].arity
-            raise self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
-                                        f"argument{'s' * (arity > 1)} here, got {len(node.args)}")
+            if arity is None:  # a sequence or subscripts come before the static arguments
+                arity = len(node.args) - len(extra_positional) + len(names)
+            raise self._wrong_count(node, arity, len(node.args))
         given = [(name, value, value) for name, value in zip(names, extra_positional)]
         given += [(k.arg, k.value, k) for k in node.keywords]
         params = []
@@ -104,6 +105,10 @@ class LibraryCalls(ArrayExpressions):
                                              f"{ast.unparse(node.func)} ({allowed})")
             params.append((name, self._static_value(value)))
         return tuple(sorted(params))
+
+    def _wrong_count(self, node: ast.Call, arity: int, got: int) -> UnsupportedSyntaxError:
+        return self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
+                                     f"argument{'s' * (arity > 1)} here, got {got}")
 
     def _static_value(self, node):
         try:
