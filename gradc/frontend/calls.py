@@ -21,6 +21,7 @@ from ..ir.primitives import (
     PRIMITIVES,
 )
 from .arrays import CONSTRUCTORS, JOINS, ArrayExpressions
+from .context import Params
 from .unsupported import expression_hint
 
 # helpers that generated modules define, read back as the primitives they compute
@@ -38,7 +39,8 @@ def _as_tuples(value):
 
 
 class LibraryCalls(ArrayExpressions):
-    """Mixin of the function lowering: needs ``info``, ``env``, ``_single`` and ``_emit``."""
+    """Part of the function lowering: calls of NumPy, math, builtin and gradc.nn
+    functions."""
 
     def _loss(self, node, loss):
         if len(node.args) != 2 or node.keywords:
@@ -64,6 +66,7 @@ class LibraryCalls(ArrayExpressions):
         if special is not None:
             return special
         arity = PRIMITIVES[prim].arity
+        assert arity is not None, "the calls taking any number of arguments are array calls"
         params = self._static_arguments(node, prim, node.args[arity:])
         args = [self._single(a) for a in node.args[:arity]]
         if lib == "numpy" and spelled in IMPLIED_FILL and len(args) == 1:
@@ -87,7 +90,8 @@ class LibraryCalls(ArrayExpressions):
                    "scatter_like": self._scatter_like}.get(prim)
         return special(node) if special else None
 
-    def _static_arguments(self, node, prim, extra_positional):
+    def _static_arguments(self, node: ast.Call, prim: str,
+                          extra_positional: list[ast.expr]) -> Params:
         """Keyword parameters such as axis= and keepdims=: constants known when compiling."""
         names = PRIMITIVES[prim].keywords
         if len(extra_positional) > len(names) and not (prim == "log" and len(node.args) == 2):
@@ -95,11 +99,12 @@ class LibraryCalls(ArrayExpressions):
             if arity is None:  # a sequence or subscripts come before the static arguments
                 arity = len(node.args) - len(extra_positional) + len(names)
             raise self._wrong_count(node, arity, len(node.args))
+        given: list[tuple[str | None, ast.expr, ast.AST]]
         given = [(name, value, value) for name, value in zip(names, extra_positional)]
         given += [(k.arg, k.value, k) for k in node.keywords]
         params = []
         for name, value, where in given:
-            if name not in names:
+            if name is None or name not in names:  # None: a **mapping
                 allowed = f"supported: {', '.join(names)}" if names else "it takes none"
                 raise self.info.error(where, f"keyword argument {name!r} is not supported in "
                                              f"{ast.unparse(node.func)} ({allowed})")
