@@ -163,8 +163,7 @@ def _compiled_module(source, filename, name, options: dict):
 def _generate(source, filename, name, options: dict) -> str:
     from .pipeline import Options, compile_source  # the compiler loads only on a miss
 
-    wrt = options.get("wrt")
-    wrt = tuple(wrt) if options.get("tuple") else wrt
+    wrt = tuple(options["wrt"]) if options.get("tuple") else options.get("wrt")
     compiler_options = Options(optimize=options["optimize"], mode=options["mode"],
                                shapes=options.get("shapes"))
     return compile_source(source, filename, [name], wrt, compiler_options)

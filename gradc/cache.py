@@ -27,12 +27,12 @@ from .codegen.loader import write_atomic
 from .errors import CacheWarning
 
 # hashlib loads OpenSSL (about 3 ms, a third of a warm import's budget); the builtin
-# SHA-256 module gives the same digest without it.
+# SHA-256 module gives the same digest without it (a private module: typeshed has no stub).
 try:
-    from _sha2 import sha256  # Python 3.12+
+    from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
 except ImportError:
     try:
-        from _sha256 import sha256  # Python 3.10, 3.11
+        from _sha256 import sha256  # type: ignore[import-not-found]  # Python 3.10, 3.11
     except ImportError:
         from hashlib import sha256
 

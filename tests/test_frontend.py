@@ -128,6 +128,8 @@ def test_array_inputs_run_elementwise():
     ("    y = np.sum(x, axis=x)\n    return y", 4, 23, "must be a constant"),
     ("    y = np.sum(x, where=x)\n    return y", 4, 18, "supported: axis, keepdims"),
     ("    y = np.exp(x, x)\n    return y", 4, 8, "np.exp takes 1 argument here, got 2"),
+    ("    y = np.stack([x, x], 0, 1)\n    return y", 4, 8,
+     "np.stack takes 2 arguments here, got 3"),
     ("    y = lambda: x\n    return y", 4, 8, "lambda"),
     ("    y = [x]\n    return y", 4, 8, "'List' expressions"),
     ("    y = x\n", 4, 4, "may end without returning a value"),

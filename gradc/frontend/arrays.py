@@ -11,7 +11,8 @@ subscripts, the sequences that np.concatenate and friends join, constructor size
 import ast
 import string
 
-from ..ir.core import Const
+from ..ir.core import Atom, Const
+from .context import LoweringHost
 from .source import constant_value
 
 JOINS = ("concatenate", "stack", "hstack", "vstack")
@@ -19,9 +20,9 @@ CONSTRUCTORS = {"zeros": (1, 1), "ones": (1, 1), "eye": (1, 2), "arange": (1, 3)
 _EINSUM_LETTERS = set(string.ascii_letters)
 
 
-class ArrayExpressions:
-    """Mixin of the function lowering: needs ``info``, ``_single``, ``_emit`` and
-    ``_static_arguments``."""
+class ArrayExpressions(LoweringHost):
+    """Part of the function lowering: indexing, and calls whose arguments are sequences,
+    subscripts or sizes."""
 
     # ---- indexing
 
@@ -33,7 +34,7 @@ class ArrayExpressions:
     def _index_pattern(self, node) -> tuple[tuple, list]:
         """The static pattern of an index (ir/indexing.py) and its run-time values."""
         parts = node.elts if isinstance(node, ast.Tuple) else [node]
-        dynamic = []
+        dynamic: list[Atom] = []
         pattern = tuple(self._index_entry(part, dynamic) for part in parts)
         if sum(entry == "..." for entry in pattern) > 1:
             raise self.info.error(node, "an index can only have one ellipsis (...)")

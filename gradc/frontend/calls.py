@@ -8,6 +8,7 @@ primitive, and the static arguments (``axis=``, ``keepdims=``) known when compil
 
 import ast
 
+from ..errors import UnsupportedSyntaxError
 from ..ir.core import Const
 from ..primitives import (
     BUILTIN_NAMES,
@@ -20,6 +21,7 @@ from ..primitives import (
     PRIMITIVES,
 )
 from .arrays import CONSTRUCTORS, JOINS, ArrayExpressions
+from .context import Params
 from .unsupported import expression_hint
 
 # helpers that generated modules define, read back as the primitives they compute
@@ -37,7 +39,8 @@ def _as_tuples(value):
 
 
 class LibraryCalls(ArrayExpressions):
-    """Mixin of the function lowering: needs ``info``, ``env``, ``_single`` and ``_emit``."""
+    """Part of the function lowering: calls of NumPy, math, builtin and gradc.nn
+    functions."""
 
     def _loss(self, node, loss):
         if len(node.args) != 2 or node.keywords:
@@ -63,6 +66,7 @@ class LibraryCalls(ArrayExpressions):
         if special is not None:
             return special
         arity = PRIMITIVES[prim].arity
+        assert arity is not None, "the calls taking any number of arguments are array calls"
         params = self._static_arguments(node, prim, node.args[arity:])
         args = [self._single(a) for a in node.args[:arity]]
         if lib == "numpy" and spelled in IMPLIED_FILL and len(args) == 1:
@@ -72,8 +76,7 @@ class LibraryCalls(ArrayExpressions):
             return self._emit("div", self._emit("log", args[0], lib=lib),
                               self._emit("log", base, lib=lib))
         if len(args) != arity:
-            raise self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
-                                        f"argument{'s' * (arity > 1)} here, got {len(args)}")
+            raise self._wrong_count(node, arity, len(args))
         call = PRIMITIVES[prim].operator is not None and lib != "builtins"
         return self._emit(prim, *args, lib=lib, call=call, params=params)
 
@@ -87,23 +90,30 @@ class LibraryCalls(ArrayExpressions):
                    "scatter_like": self._scatter_like}.get(prim)
         return special(node) if special else None
 
-    def _static_arguments(self, node, prim, extra_positional):
+    def _static_arguments(self, node: ast.Call, prim: str,
+                          extra_positional: list[ast.expr]) -> Params:
         """Keyword parameters such as axis= and keepdims=: constants known when compiling."""
         names = PRIMITIVES[prim].keywords
         if len(extra_positional) > len(names) and not (prim == "log" and len(node.args) == 2):
             arity = PRIMITIVES[prim].arity
-            raise self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
-                                        f"argument{'s' * (arity > 1)} here, got {len(node.args)}")
+            if arity is None:  # a sequence or subscripts come before the static arguments
+                arity = len(node.args) - len(extra_positional) + len(names)
+            raise self._wrong_count(node, arity, len(node.args))
+        given: list[tuple[str | None, ast.expr, ast.AST]]
         given = [(name, value, value) for name, value in zip(names, extra_positional)]
         given += [(k.arg, k.value, k) for k in node.keywords]
         params = []
         for name, value, where in given:
-            if name not in names:
+            if name is None or name not in names:  # None: a **mapping
                 allowed = f"supported: {', '.join(names)}" if names else "it takes none"
                 raise self.info.error(where, f"keyword argument {name!r} is not supported in "
                                              f"{ast.unparse(node.func)} ({allowed})")
             params.append((name, self._static_value(value)))
         return tuple(sorted(params))
+
+    def _wrong_count(self, node: ast.Call, arity: int, got: int) -> UnsupportedSyntaxError:
+        return self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
+                                     f"argument{'s' * (arity > 1)} here, got {got}")
 
     def _static_value(self, node):
         try:

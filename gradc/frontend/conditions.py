@@ -8,14 +8,14 @@ would (``i < n and x[i] > 0`` never reads ``x[n]``).
 import ast
 
 from ..ir.control import if_instr
-from ..ir.core import Block
+from ..ir.core import Atom, Block
+from .context import LoweringHost
 
 
-class Conditions:
-    """Mixin of the function lowering: needs ``env``, ``builder``, ``loc``, ``_single``,
-    ``_comparison`` and ControlFlow's ``_block``."""
+class Conditions(LoweringHost):
+    """Part of the function lowering: the expressions that branch."""
 
-    def _condition(self, node):
+    def _condition(self, node: ast.expr) -> Atom:
         return self._single(node)  # any value: Python's truth testing decides
 
     def _boolean(self, node: ast.BoolOp):
@@ -39,7 +39,7 @@ class Conditions:
         left = self._single(node.left)
         value = None
         for op, right_node in zip(node.ops, node.comparators):
-            rights = []  # the right operand, the next comparison's left
+            rights: list[Atom] = []  # the right operand, the next comparison's left
 
             def compare(left=left, op=op, right_node=right_node, rights=rights):
                 rights.append(self._single(right_node))

@@ -14,24 +14,25 @@ through, so every path ends in its return.
 """
 
 import ast
+from collections.abc import Callable, Sequence
 
 from ..ir.control import if_instr
-from ..ir.core import Block, Const
+from ..ir.core import Atom, Block, Const, Var
+from .context import Env, LoweringHost, Result
 
 FALSE, TRUE = Const(False), Const(True)
 JUMP_FLAGS = ("$skip", "$exit")
 
 
-class ControlFlow:
-    """Mixin of the function lowering: needs ``info``, ``env``, ``builder``, ``loc``,
-    ``_statement``, ``_single``, ``_values`` and ``_emit``."""
+class ControlFlow(LoweringHost):
+    """Part of the function lowering: sequences of statements, ``if`` and jumps."""
 
     in_loop = False
-    return_count = None  # how many values the returns seen so far give
+    return_count: int | None = None
 
     # ---- sequences of statements
 
-    def _run_statements(self, stmts) -> list | None:
+    def _run_statements(self, stmts: list[ast.stmt]) -> list[Atom] | None:
         """Lower ``stmts``; the returned values if every path through them returns."""
         for index, stmt in enumerate(stmts):
             rest = stmts[index + 1:]
@@ -67,11 +68,16 @@ class ControlFlow:
         self.env.update({"$ret": TRUE, "$skip": TRUE, "$exit": TRUE})
         return None
 
-    def _check_return_count(self, stmt, count):
+    def _check_return_count(self, stmt: ast.stmt, count: int) -> None:
         if self.return_count not in (None, count):
             raise self.info.error(stmt, f"this return gives {count} values, another "
                                         f"gives {self.return_count}")
         self.return_count = count
+
+    def _returned_value_names(self) -> list[str]:
+        """The names holding the values a return inside a loop gives: $value0..."""
+        assert self.return_count is not None, "counted at the outermost loop with a return"
+        return [f"$value{index}" for index in range(self.return_count)]
 
     def _guarded(self, rest):
         """The statements after a possible jump run only if it did not happen."""
@@ -98,8 +104,7 @@ class ControlFlow:
     def _after_returning_loop(self, rest) -> list:
         """After a loop that may have returned: return its value, or run the rest."""
         returned = self.env.pop("$ret")
-        count = self.return_count
-        values = [self.env.pop(f"$value{i}") for i in range(count)]
+        values = [self.env.pop(name) for name in self._returned_value_names()]
         return self._branches(returned, lambda: values, lambda: self._run_statements(rest),
                               returning=True)
 
@@ -163,11 +168,12 @@ class ControlFlow:
         order = sorted(range(len(names)), key=lambda k: names[k])
         return [names[k] for k in order], [merged[k] for k in order]
 
-    def _forget(self, name, before, why):
+    def _forget(self, name: str, before: Env, why: str) -> None:
         if not name.startswith("$"):
             self.unavailable[name] = why
 
-    def _block(self, params, lower):
+    def _block(self, params: Sequence[Var],
+               lower: Callable[[], Result]) -> tuple[Block, Env, Result]:
         """Lower into a fresh instruction list: (block, environment after, results)."""
         saved, start = self.builder.body, self.statement_start
         self.builder.body, self.statement_start = [], 0

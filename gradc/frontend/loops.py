@@ -13,13 +13,13 @@ import ast
 from dataclasses import replace
 
 from ..ir.control import for_instr, while_instr
-from ..ir.core import Block, Const
+from ..ir.core import Atom, Block, Const
+from .context import LoweringHost
 from .control import FALSE, JUMP_FLAGS, name_hint, returns_in
 
 
-class Loops:
-    """Mixin of the function lowering: needs what ControlFlow needs, and its ``_block``,
-    ``_forget``, ``_run_statements`` and ``_check_return_count``."""
+class Loops(LoweringHost):
+    """Part of the function lowering: ``for`` and ``while`` loops."""
 
     # ---- loops
 
@@ -79,7 +79,7 @@ class Loops:
         if self.in_loop and "$ret" in carried:  # a return inside leaves this loop too
             self.env["$skip"] = self.env["$exit"] = self.env["$ret"]
 
-    def _loop_body(self, stmts, carried) -> list:
+    def _loop_body(self, stmts: list[ast.stmt], carried: list[str]) -> list[Atom]:
         """The next carried values, led by whether to stop when the loop may exit."""
         self._run_statements(stmts)
         results = [self.env[name] for name in carried]
@@ -88,7 +88,7 @@ class Loops:
             return results
         return [exit_flag, *results]
 
-    def _carried(self, stmt) -> list:
+    def _carried(self, stmt: ast.For | ast.While) -> list[str]:
         """The names the loop reassigns that exist before it, and the return flags."""
         names = sorted(name for name in _assigned(stmt.body) if name in self.env)
         if not returns_in(stmt):
@@ -96,9 +96,9 @@ class Loops:
         if "$ret" not in self.env:  # the outermost loop with a return in it
             self._check_return_count(stmt, _return_count(self.info, stmt))
             self.env["$ret"] = FALSE
-            for index in range(self.return_count):
-                self.env[f"$value{index}"] = Const(0.0)
-        return names + ["$ret"] + [f"$value{i}" for i in range(self.return_count)]
+            for name in self._returned_value_names():
+                self.env[name] = Const(0.0)
+        return names + ["$ret"] + self._returned_value_names()
 
     def _check_no_else(self, stmt, word):
         if stmt.orelse:

@@ -13,9 +13,10 @@ inlined (their instructions keep their own source lines).
 
 import ast
 
-from ..ir.core import Builder, Const, Function, Instr, Loc, Param, Var
+from ..ir.core import Atom, Builder, Const, Function, Instr, Loc, Param, Var
 from .calls import HELPER_NAMES, LibraryCalls
 from .conditions import Conditions
+from .context import Params
 from .control import ControlFlow
 from .depth import check_depth
 from .loops import Loops
@@ -96,7 +97,8 @@ def _check_decorator(info, node):
 
 
 class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
-    """Lowers the statements of one function body into a shared builder."""
+    """Lowers the statements of one function body into a shared builder; the parts it
+    is assembled from share what context.LoweringHost declares."""
 
     def __init__(self, info: ModuleInfo, builder: Builder, call_stack: tuple[str, ...],
                  call_line: int = 0):
@@ -104,11 +106,11 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
         self.builder = builder
         self.call_stack = call_stack
         self.call_line = call_line  # where this inlined body was called from
-        self.env: dict[str, Var | Const] = {}
+        self.env = {}
         self.loc = None
         self.statement_start = 0
-        self.unavailable: dict[str, str] = {}  # names that went out of scope, and why
-        self.tapes = set()  # lists in generated code read back (a loop's tape)
+        self.unavailable: dict[str, str] = {}
+        self.tapes: set[Atom] = set()  # lists in generated code read back (a loop's tape)
 
     # ---- statements
 
@@ -125,7 +127,7 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
                                   "end it with a return statement")
         return results
 
-    def _statement(self, stmt):
+    def _statement(self, stmt: ast.stmt) -> None:
         self.loc = self._loc(stmt)
         self.statement_start = len(self.builder.body)
         if isinstance(stmt, ast.Assign):
@@ -203,12 +205,12 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
         for name, out in zip(names, outs):
             self.env[name.id] = out
 
-    def _bind(self, name, atom):
+    def _bind(self, name: str, atom: Atom) -> None:
         if isinstance(atom, Var) and atom.hint == "":
             atom = self.builder.rename(atom, self.statement_start, hint=name)
         self.env[name] = atom
 
-    def _return(self, stmt: ast.Return) -> list:
+    def _return(self, stmt: ast.Return) -> list[Atom]:
         self.loc = self._loc(stmt)
         if stmt.value is None:
             raise self.info.error(stmt, "the function must return a value")
@@ -216,15 +218,16 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
 
     # ---- expressions
 
-    def _values(self, node) -> list:
+    def _values(self, node: ast.expr) -> list[Atom]:
         """One or several values: a tuple display or a call of a tuple-returning function."""
         if isinstance(node, ast.Tuple):
             return [self._single(elt) for elt in node.elts]
-        if isinstance(node, ast.Call) and self._user_function(node.func):
-            return self._inline(node)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and self._user_function(node.func.id)):
+            return self._inline(node, node.func.id)
         return [self._expr(node)]
 
-    def _single(self, node):
+    def _single(self, node: ast.expr) -> Atom:
         values = self._values(node)
         if len(values) != 1:
             raise self.info.error(node, f"this call returns {len(values)} values",
@@ -253,7 +256,7 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
             return self._emit("logical_not", self._single(node.operand))
         if isinstance(node, ast.Subscript):
             return self._subscript(node)
-        if isinstance(node, ast.Attribute):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             value = library_constant(node, self.info)
             if value is not None:
                 return Const(value, f"{_generated_alias(self.info, node.value.id)}.{node.attr}")
@@ -273,7 +276,7 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
             value = self._emit(_BINOPS[type(link.op)], value, self._single(link.right))
         return value
 
-    def _comparison(self, op, left, right):
+    def _comparison(self, op: ast.cmpop, left: Atom, right: Atom) -> Var:
         return self._emit(_COMPARE[type(op)], left, right)
 
     def _name(self, node: ast.Name):
@@ -290,7 +293,8 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
                               "gradc sees parameters, local names assigned above, and "
                               "numeric constants defined at module level")
 
-    def _emit(self, op, *args, lib=None, call=False, params=()):
+    def _emit(self, op: str, *args: Atom, lib: str | None = None, call: bool = False,
+              params: Params = ()) -> Var:
         """``call``: an operator spelled as a function (np.power, math.pow), which keeps
         the function's semantics (no complex results from negative bases)."""
         params = (("lib", "math"),) * (lib == "math") + (("form", "call"),) * call + params
@@ -298,12 +302,11 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
 
     # ---- calls of user functions (library calls: calls.LibraryCalls)
 
-    def _user_function(self, func) -> bool:
-        return (isinstance(func, ast.Name) and func.id in self.info.functions
-                and func.id not in self.env and func.id not in HELPER_NAMES)
+    def _user_function(self, name: str) -> bool:
+        return (name in self.info.functions and name not in self.env
+                and name not in HELPER_NAMES)
 
-    def _inline(self, node: ast.Call) -> list:
-        name = node.func.id
+    def _inline(self, node: ast.Call, name: str) -> list[Atom]:
         if name in self.call_stack:
             raise self.info.error(node, f"recursive call of '{name}' is not supported")
         callee = self.info.functions[name]
@@ -331,7 +334,7 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
                 bound[p.name] = p.default
         return bound
 
-    def _loc(self, node) -> Loc:
+    def _loc(self, node: ast.stmt | ast.expr) -> Loc:
         text = self.info.line_text(node.lineno)
         if len(self.call_stack) > 1:
             text = f"{text}  (in {self.call_stack[-1]}, called on line {self.call_line})"
