@@ -36,7 +36,7 @@ class FunctionEmitter:
     def function(self, fn: Function, name: str, doc: str, returns) -> ast.FunctionDef:
         """``returns``: an atom or a nested tuple of atoms, rendered as the return value."""
         self.names = assign_names(fn, self.reserved)
-        body = [ast.Expr(ast.Constant(doc))]
+        body: list[ast.stmt] = [ast.Expr(ast.Constant(doc))]
         body += self._statements(fn)
         body.append(ast.Return(self._returned(returns)))
         return ast.FunctionDef(name=name, args=self._arguments(fn), body=body,
@@ -142,7 +142,8 @@ class FunctionEmitter:
             entry = values[0] if len(values) == 1 else ast.Tuple(values)
             append = ast.Attribute(self.atom(instr.args[0]), "append")
             return ast.Expr(_call(append, [entry]))
-        targets = [ast.Name(self.names[out.id], ast.Store()) for out in instr.outs]
+        targets: list[ast.expr] = [ast.Name(self.names[out.id], ast.Store())
+                                   for out in instr.outs]
         target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
         return ast.Assign(targets=[target], value=self.expression(instr), type_comment=None)
 

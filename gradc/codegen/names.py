@@ -107,6 +107,7 @@ class _Namer:
         self.holder: dict[str, int] = {}   # name -> id of the value it holds now
         self.temporaries = _Temporaries(taken)
         self.coalesced: dict[Var, str] = {}  # a branch's value -> its if's out name
+        self.pushed: dict = {}  # a tape -> the values pushed on it (named alike when popped)
 
     def give(self, var, name):
         self.names[var.id] = name

@@ -8,7 +8,7 @@ primitive, and the static arguments (``axis=``, ``keepdims=``) known when compil
 
 import ast
 
-from ..errors import UnsupportedSyntaxError
+from ..errors import LocatedError
 from ..ir.core import Const
 from ..primitives import (
     BUILTIN_NAMES,
@@ -111,7 +111,7 @@ class LibraryCalls(ArrayExpressions):
             params.append((name, self._static_value(value)))
         return tuple(sorted(params))
 
-    def _wrong_count(self, node: ast.Call, arity: int, got: int) -> UnsupportedSyntaxError:
+    def _wrong_count(self, node: ast.Call, arity: int, got: int) -> LocatedError:
         return self.info.error(node, f"{ast.unparse(node.func)} takes {arity} "
                                      f"argument{'s' * (arity > 1)} here, got {got}")
 

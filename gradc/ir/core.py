@@ -196,7 +196,7 @@ def uses(instr: Instr):
 def free_values(block: Block) -> list:
     """The values a block reads that it does not define, in first-use order."""
     defined = set(block.params)
-    found = {}
+    found: dict[Var, None] = {}
     for instr in block.body:
         for var in uses(instr):
             if var not in defined:

@@ -25,7 +25,7 @@ def name_table(fn: Function) -> dict[int, str]:
 
 
 def _defined_names(body) -> dict[int, str]:
-    names = {}
+    names: dict[int, str] = {}
     for instr in walk(body):
         defined = [*instr.outs, *(v for block in instr.regions for v in block.params)]
         for var in defined:

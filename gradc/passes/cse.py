@@ -16,7 +16,7 @@ from ..ir.core import Const, Function, substitute
 
 
 def cse(fn: Function) -> Function:
-    mapping = {}
+    mapping: dict = {}
     body = _sweep(fn.body, {}, mapping)
     return fn.with_body(body, [substitute(r, mapping) for r in fn.results])
 

@@ -42,7 +42,8 @@ def forward(fn: Function, wrt: tuple[int, ...] | None = None) -> Function:
     _Sweep(builder, tangents, varied, shape_classes(fn)).body(fn.body)
     draft = replace(fn, params=tuple(params), body=tuple(builder.body))
     classes = shape_classes(draft)
-    out_tangents = [_result_tangent(builder, r, tangents.get(r), classes) for r in fn.results]
+    out_tangents = [_result_tangent(builder, r, tangents.get(r) if isinstance(r, Var) else None,
+                                    classes) for r in fn.results]
     return replace(draft, body=tuple(builder.body), results=fn.results + tuple(out_tangents))
 
 class _Sweep(ControlTangents):

@@ -35,10 +35,11 @@ def reverse(fn: Function, wrt: tuple[int, ...], cotangents=False) -> Function:
     wrt_vars = [fn.params[i].var for i in wrt]
     sweep = _Sweep(builder, active_values(fn, wrt_vars), shape_classes(fn),
                    [p.var for p in fn.params] + [out for i in fn.body for out in i.outs])
-    seeds = [Const(1.0)]
+    seeds: list[Var | Const] = [Const(1.0)]
     if cotangents:
-        seeds = [builder.fresh(f"{getattr(r, 'hint', '') or 'out'}_bar") for r in fn.results]
-        fn = replace(fn, params=fn.params + tuple(Param(s) for s in seeds))
+        fresh = [builder.fresh(f"{getattr(r, 'hint', '') or 'out'}_bar") for r in fn.results]
+        fn = replace(fn, params=fn.params + tuple(Param(s) for s in fresh))
+        seeds = list(fresh)
     for result, seed in zip(fn.results, seeds):
         if isinstance(result, Var) and result in sweep.active:
             sweep.accumulate(result, seed, Loc(0, "", role="grad"), len(builder.body))

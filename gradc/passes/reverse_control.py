@@ -33,7 +33,7 @@ from ..ir.control import (
     rename_block,
     rename_instr,
 )
-from ..ir.core import Block, Const, Instr, Var, free_values, uses
+from ..ir.core import Block, Builder, Const, Instr, Var, free_values, uses
 from ..primitives.arithmetic import ADD
 from ..primitives.control import IF, POP, PUSH, TAPE
 from ..primitives.shaping import FULL_LIKE
@@ -90,8 +90,16 @@ def with_pushes(body, pushes):
 
 
 class ControlAdjoints:
-    """Mixin of the sweep: needs ``builder``, ``adjoints``, ``active``, ``shapes``,
-    ``tapes``, ``pushes``, ``loop_depth``, ``body``, ``accumulate`` and ``witnessed``."""
+    """Mixin of the sweep (passes/reverse_ad.py), which provides what is declared here
+    and the methods ``body``, ``accumulate`` and ``witnessed``."""
+
+    builder: Builder
+    adjoints: dict[Var, Var | Const]   # a value -> its adjoint accumulated so far
+    active: set[Var]                   # the values that need adjoints
+    shapes: dict                       # shape classes (passes/shapes.py)
+    tapes: list[Instr]                 # the tapes loops' adjoints read
+    pushes: dict[int, Instr]           # a loop body (by id) -> the push it gets
+    loop_depth: int
 
     def control(self, instr):
         if instr.op is IF:
@@ -220,7 +228,7 @@ class ControlAdjoints:
                  for position, v in enumerate(instr.args)
                  if isinstance(v, Var) and instr.op.shape_only != position]
         read += [r for r in adjoint.results if isinstance(r, Var)]
-        kept = {}
+        kept: dict = {}  # a shape class -> a value with it that the adjoint keeps
         for v in read:
             if v in defined:
                 kept.setdefault(self.shapes.get(v), v)
@@ -229,7 +237,8 @@ class ControlAdjoints:
             position = instr.op.shape_only
             like = instr.args[position] if position is not None and not instr.regions \
                 else None
-            if like in defined and like not in read and self.shapes.get(like) in kept:
+            if position is not None and like in defined and like not in read \
+                    and self.shapes.get(like) in kept:
                 args = list(instr.args)
                 args[position] = kept[self.shapes[like]]
                 instr = replace(instr, args=tuple(args))

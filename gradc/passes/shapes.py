@@ -15,7 +15,7 @@ from ..primitives.control import IF, POP, PUSH
 
 
 def shape_classes(fn: Function) -> dict:
-    classes = {}
+    classes: dict = {}
     for p in fn.params:  # a tangent parameter x_dot has the shape of x
         twin = p.var.of if p.var.of is not None and p.var.of in classes else None
         classes[p.var] = (classes[twin] if twin is not None else
