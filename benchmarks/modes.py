@@ -15,8 +15,8 @@
    Target: hvp <= 4 x gradient. n = 100000 runs in fresh processes, with glibc malloc's
    default settings and with settings that keep freed memory (see example1.py).
 
-The generated functions are reached through gradc's private ``api._compiled_module``
-(with the options gradc.modes uses), since the public API only returns wrappers.
+The generated functions are reached through ``gradc.compiled.generated_function`` (with
+the options gradc.modes uses), since the public API only returns wrappers.
 All times are medians of per-call times over timeit repeats, in interleaved rounds.
 """
 
@@ -35,8 +35,9 @@ from _timing import fmt_time, load_path, per_call, table
 os.environ.setdefault("GRADC_CACHE_DIR", tempfile.mkdtemp(prefix="gradc-bench-"))
 
 import gradc  # noqa: E402
-from gradc.api import _compiled_module, _source_of  # noqa: E402
+from gradc.compiled import generated_function  # noqa: E402
 from gradc.modes import choose_mode  # noqa: E402
+from gradc.options import Options  # noqa: E402
 
 MODULE = '''\
 import numpy as np
@@ -60,9 +61,9 @@ def scalar(x):
 
 # the options gradc.modes passes when it compiles each kind of derivative
 OPTIONS = {
-    "jvp": {"mode": "forward", "optimize": True},
-    "vjp": {"mode": "vjp", "optimize": True},
-    "hvp": {"mode": "hvp", "optimize": True, "tuple": True, "wrt": [0]},
+    "jvp": Options(mode="forward"),
+    "vjp": Options(mode="vjp"),
+    "hvp": Options(mode="hvp", wrt=(0,), as_tuple=True),
 }
 
 
@@ -78,9 +79,7 @@ def load_functions():
 
 def generated(f, prefix):
     """The generated ``<prefix>_<name>`` for ``f``, compiled as gradc.modes compiles it."""
-    name, filename, source = _source_of(f)
-    return getattr(_compiled_module(source, filename, name, OPTIONS[prefix]),
-                   f"{prefix}_{name}")
+    return generated_function(f, prefix, OPTIONS[prefix])
 
 
 def unit(shape):

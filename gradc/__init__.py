@@ -4,11 +4,9 @@ Public API: ``grad``, ``value_and_grad``, ``jvp``, ``vjp``, ``jacobian``, ``hess
 ``hvp``, ``check_grad``, the error classes and ``CacheWarning``.
 """
 
-__version__ = "0.1.0"
-
-from .api import grad, value_and_grad  # noqa: E402
-from .check import check_grad  # noqa: E402
-from .errors import (  # noqa: E402
+from .api import grad, value_and_grad
+from .check import check_grad
+from .errors import (
     ArgumentError,
     CacheWarning,
     GradcError,
@@ -16,8 +14,9 @@ from .errors import (  # noqa: E402
     NonDifferentiableError,
     UnsupportedSyntaxError,
 )
-from .modes import hessian, hvp, jacobian, jvp, vjp  # noqa: E402
+from .modes import hessian, hvp, jacobian, jvp, vjp
+from .version import __version__
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "check_grad",
            "GradcError", "UnsupportedSyntaxError", "ArgumentError", "NonDifferentiableError",
-           "GradientCheckError", "CacheWarning"]
+           "GradientCheckError", "CacheWarning", "__version__"]

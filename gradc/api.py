@@ -10,13 +10,13 @@ in memory) and ``.primal``.
 
 import functools
 import inspect
-import linecache
+from dataclasses import replace
 
 import numpy as np
 
-from . import cache
-from .codegen.loader import load_module
+from .compiled import compiled_module, describe, source_of
 from .errors import ArgumentError, NonDifferentiableError
+from .options import wrt_options, wrt_positions
 
 
 def grad(f=None, wrt=0, *, optimize=True, specialize=False):
@@ -52,18 +52,6 @@ def value_and_grad(f=None, wrt=0, *, optimize=True, specialize=False):
     return _differentiate(f, wrt, optimize, specialize, with_value=True)
 
 
-def _module_for(primal, options: dict):
-    """The generated module for ``primal`` and ``options``, memoized in this process."""
-    key = (primal, repr(sorted(options.items())))
-    if key not in _LOADED:
-        name, filename, source = _source_of(primal)
-        _LOADED[key] = _compiled_module(source, filename, name, options)
-    return _LOADED[key]
-
-
-_LOADED: dict = {}
-
-
 def plain_function(f):
     """``f`` itself; a derivative compiled by gradc is refused rather than silently
     replaced by the function it came from."""
@@ -76,18 +64,17 @@ def plain_function(f):
 
 def _differentiate(f, wrt, optimize, specialize, with_value):
     primal = plain_function(f)
-    name, filename, source = _source_of(primal)
-    options = {"mode": "reverse", "optimize": optimize, "tuple": isinstance(wrt, (tuple, list)),
-               "wrt": list(wrt) if isinstance(wrt, (tuple, list)) else wrt}
+    name, filename, source = source_of(primal)
+    options = wrt_options(wrt, mode="reverse", optimize=optimize)
     compiled = {}  # the argument shapes (None: any) -> the generated module
     gradient_only = {}  # shapes whose output was seen to be a scalar -> grad_<name>
 
     def module_for(shapes):
         if shapes not in compiled:
-            compiled[shapes] = _compiled_module(source, filename, name,
-                                                {**options, "shapes": shapes})
+            compiled[shapes] = compiled_module(source, filename, name,
+                                               replace(options, shapes=shapes))
             if specialize:  # compiled at a call, so ``gradient`` exists
-                _describe(gradient, compiled[shapes])
+                describe(gradient, compiled[shapes])
         return compiled[shapes]
 
     if not specialize:  # compile now: errors show where grad is called
@@ -111,7 +98,7 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
         grads = as_numpy_scalars(grads)
         return (value, grads) if with_value else grads
 
-    _describe(gradient, compiled.get(None))
+    describe(gradient, compiled.get(None))
     gradient.primal = primal
     return gradient
 
@@ -124,49 +111,6 @@ def as_numpy_scalars(values):
     if isinstance(values, np.ndarray) and values.ndim == 0:
         return values[()]
     return values
-
-
-def _describe(gradient, module):
-    """The generated text and file behind ``gradient`` (None before any compile)."""
-    gradient.source = module and module.__gradc_source__
-    gradient.path = module and getattr(module, "__file__", None)
-
-
-def _source_of(f):
-    if not inspect.isfunction(f):
-        raise ArgumentError(f"gradc differentiates Python functions, got {f!r}")
-    if f.__qualname__ != f.__name__:
-        raise ArgumentError(f"{f.__qualname__} is not a top-level function; gradc compiles "
-                            "functions defined at module level")
-    filename = inspect.getsourcefile(f) or f.__code__.co_filename
-    linecache.checkcache(filename)  # a file edited (and reloaded) since is read afresh
-    lines = linecache.getlines(filename, f.__globals__)
-    if not lines:
-        raise ArgumentError(f"cannot read the source of {f.__name__} (from {filename})")
-    return f.__name__, filename, "".join(lines)
-
-
-def _compiled_module(source, filename, name, options: dict):
-    """The generated module: from a verified cache entry, else compiled and stored, else
-    (the cache unusable, which ``cache`` warns about) compiled and kept in memory."""
-    path = cache.entry_path(source, filename, name, options)
-    module_name = f"_gradc_{path.stem}"
-    text = cache.read_entry(path)
-    if text is None:
-        generated = _generate(source, filename, name, options)
-        text = cache.write_entry(path, generated)
-        if text is None:
-            return load_module(generated, module_name, None)
-    return load_module(text, module_name, path)
-
-
-def _generate(source, filename, name, options: dict) -> str:
-    from .pipeline import Options, compile_source  # the compiler loads only on a miss
-
-    wrt = tuple(options["wrt"]) if options.get("tuple") else options.get("wrt")
-    compiler_options = Options(optimize=options["optimize"], mode=options["mode"],
-                               shapes=options.get("shapes"))
-    return compile_source(source, filename, [name], wrt, compiler_options)
 
 
 def _input_checker(f, name, wrt):
@@ -199,18 +143,7 @@ def _bind(f, signature, args, kwargs):
 def wrt_indices(f, wrt) -> tuple[tuple[int, ...], bool]:
     """``wrt`` (an index, a name, or a tuple of them) as parameter indices of ``f``, and
     whether a tuple was asked for."""
-    names = list(inspect.signature(f).parameters)
-    as_tuple = isinstance(wrt, (tuple, list))
-    indices = []
-    for item in wrt if as_tuple else (wrt,):
-        if isinstance(item, str) and item in names:
-            indices.append(names.index(item))
-        elif type(item) is int and -len(names) <= item < len(names):
-            indices.append(item % len(names))
-        else:
-            raise ArgumentError(f"wrt={item!r} names no argument of {f.__name__} "
-                                f"(arguments: {', '.join(names)})")
-    return tuple(indices), as_tuple
+    return wrt_positions(list(inspect.signature(f).parameters), f.__name__, wrt)
 
 
 def require_real(f, index, value):

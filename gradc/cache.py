@@ -22,9 +22,9 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import __version__
 from .codegen.loader import write_atomic
 from .errors import CacheWarning
+from .version import __version__
 
 # hashlib loads OpenSSL (about 3 ms, a third of a warm import's budget); the builtin
 # SHA-256 module gives the same digest without it (a private module: typeshed has no stub).
@@ -46,9 +46,10 @@ def cache_dir() -> Path:
     return Path(base) / "gradc"
 
 
-def entry_path(source: str, filename: str, function: str, options: dict) -> Path:
-    """Where the compiled module for this exact input lives (whether or not it exists)."""
-    payload = repr((compiler_fingerprint(), source, function, sorted(options.items())))
+def entry_path(source: str, filename: str, function: str, options: str) -> Path:
+    """Where the compiled module for this exact input lives (whether or not it exists);
+    ``options`` is the options' key."""
+    payload = repr((compiler_fingerprint(), source, function, options))
     key = sha256(payload.encode()).hexdigest()[:20]
     stem = Path(filename).stem.replace("-", "_") or "module"
     return cache_dir() / f"{stem}_{function}_{key}.py"

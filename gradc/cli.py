@@ -8,7 +8,8 @@ from .codegen.loader import write_atomic
 from .errors import GradcError
 from .frontend.source import decode_source
 from .ir.printer import format_function
-from .pipeline import Options, compile_source
+from .options import Options
+from .pipeline import compile_source
 
 _DESCRIPTION = """\
 Compile the gradients of the functions in FILE into DIR/<stem>_grad.py, holding

@@ -11,8 +11,10 @@ import inspect
 
 import numpy as np
 
-from .api import _module_for, as_numpy_scalars, plain_function, require_real, wrt_indices
+from .api import as_numpy_scalars, plain_function, require_real, wrt_indices
+from .compiled import generated_function
 from .errors import ArgumentError
+from .options import Options
 
 
 def jvp(f, primals, tangents, *, optimize=True):
@@ -36,7 +38,7 @@ def jvp(f, primals, tangents, *, optimize=True):
     count = len(primals)
     primals = _complete(primal, primals)
     tangents = tangents + (0.0,) * (len(primals) - count)
-    generated = _generated(primal, "jvp", {"mode": "forward", "optimize": optimize})
+    generated = generated_function(primal, "jvp", Options(mode="forward", optimize=optimize))
     return as_numpy_scalars(generated(*primals, *map(_shaped_like, tangents, primals)))
 
 
@@ -47,10 +49,10 @@ def vjp(f, *primals, optimize=True):
     primal = plain_function(f)
     count = len(primals)
     primals = _complete(primal, primals)
-    options = {"mode": "vjp", "optimize": optimize}
-    generated = _generated(primal, "vjp", options)
+    options = Options(mode="vjp", optimize=optimize)
+    generated = generated_function(primal, "vjp", options)
     # the value as gradc compiles it, never by running f: f may update an argument
-    value = as_numpy_scalars(_generated(primal, "value", options)(*primals))
+    value = as_numpy_scalars(generated_function(primal, "value", options)(*primals))
     several = isinstance(value, tuple)
 
     def vjp_fn(cotangent):
@@ -88,7 +90,7 @@ def jacobian(f, wrt=0, mode="auto", *, optimize=True):
         for index in indices:
             require_real(primal, index, args[index])
         # the value as gradc compiles it: running the user's code could update an argument
-        value = _generated(primal, "value", _only(indices, optimize, "vjp"))(*args)
+        value = generated_function(primal, "value", _only(indices, optimize, "vjp"))(*args)
         if isinstance(value, tuple):
             raise ArgumentError(f"jacobian needs {primal.__name__} to return one array, not "
                                 "a tuple; take the Jacobian of each output separately")
@@ -116,7 +118,7 @@ def hvp(f, wrt=0, *, optimize=True):
     """
     primal = plain_function(f)
     indices, as_tuple = wrt_indices(primal, wrt)
-    generated = _generated(primal, "hvp", _only(indices, optimize, "hvp"))
+    generated = generated_function(primal, "hvp", _only(indices, optimize, "hvp"))
 
     def hvp_of_f(*args, v):
         args = _complete(primal, args)
@@ -165,13 +167,13 @@ def hessian(f, wrt=0, *, optimize=True):
 
 # ---- Jacobians, column by column or row by row
 
-def _only(indices, optimize, mode):
+def _only(indices, optimize, mode) -> Options:
     """Options compiling derivatives along the ``wrt`` arguments only."""
-    return {"mode": mode, "optimize": optimize, "tuple": True, "wrt": list(indices)}
+    return Options(mode=mode, optimize=optimize, wrt=tuple(indices), as_tuple=True)
 
 
 def _forward_jacobian(primal, args, indices, value, optimize):
-    generated = _generated(primal, "jvp", _only(indices, optimize, "forward"))
+    generated = generated_function(primal, "jvp", _only(indices, optimize, "forward"))
     blocks = []
     for position, index in enumerate(indices):
         columns = []
@@ -185,7 +187,7 @@ def _forward_jacobian(primal, args, indices, value, optimize):
 
 
 def _reverse_jacobian(primal, args, indices, value, optimize):
-    generated = _generated(primal, "vjp", _only(indices, optimize, "vjp"))
+    generated = generated_function(primal, "vjp", _only(indices, optimize, "vjp"))
     rows = [[] for _ in indices]
     for basis in _basis(value):
         grads = generated(*args, basis)[1]
@@ -206,8 +208,6 @@ def _basis(x):
 
 # ---- shared checks
 
-def _generated(primal, prefix, options):
-    return getattr(_module_for(primal, options), f"{prefix}_{primal.__name__}")
 
 
 def _complete(primal, args):

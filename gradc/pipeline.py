@@ -10,7 +10,7 @@ is how ``gradc compile --emit ir`` and the pass tests look inside.
 import ast
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from .codegen.module import render_module
 from .codegen.targets import (
@@ -26,6 +26,7 @@ from .frontend.source import ModuleInfo, parse_module
 from .ir.control import truth_line
 from .ir.core import Function
 from .ir.verifier import verify
+from .options import Options, wrt_positions
 from .passes.cse import cse
 from .passes.dce import dce
 from .passes.forward_ad import forward
@@ -33,20 +34,12 @@ from .passes.reverse_ad import materialize_gradients, reverse
 from .passes.simplify import simplify
 from .passes.specialize import specialize
 
+DEFAULTS = Options()
+
 
 def optimize(fn: Function) -> Function:
     """Simplify, share common subexpressions, drop dead code."""
     return dce(cse(simplify(fn)))
-
-
-@dataclass(frozen=True)
-class Options:
-    optimize: bool = True
-    verify: bool = False
-    # "reverse": value_and_grad_/grad_; "forward": jvp_; "vjp": vjp_; "hvp": hvp_
-    mode: str = "reverse"
-    # the parameters' shapes, to specialise the gradient to (None: shape-generic code)
-    shapes: tuple | None = None
 
 
 def _stager(options, trace):
@@ -60,7 +53,7 @@ def _stager(options, trace):
     return stage
 
 
-def primal_ir(info: ModuleInfo, name: str, options=Options(), trace=None,
+def primal_ir(info: ModuleInfo, name: str, options=DEFAULTS, trace=None,
               check=None) -> Function:
     """``check``: called with the lowered function, before optimizing can change what
     its output looks like (1.0 * (x > 0) is a number, but folds to x > 0)."""
@@ -87,7 +80,7 @@ def with_shapes(fn: Function, shapes) -> Function:
     return replace(fn, params=params)
 
 
-def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
+def gradient_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=DEFAULTS,
                 trace=None) -> Function:
     """IR returning ``(value, *gradients)`` of function ``name`` w.r.t. ``wrt``."""
     fn = primal_ir(info, name, options, trace, lambda lowered: _one_number(info, name, lowered))
@@ -120,7 +113,7 @@ def _is_truth(node) -> bool:
         isinstance(node, ast.Constant) and isinstance(node.value, bool))
 
 
-def vjp_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=Options(),
+def vjp_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=DEFAULTS,
            trace=None) -> Function:
     """IR taking ``(*params, *cotangents)``, one cotangent per result, and returning
     ``(*results, *cotangents of the wrt parameters)``."""
@@ -138,7 +131,7 @@ def _differentiated(fn, wrt, options, trace):
     return stage("materialize", materialize_gradients(fn, wrt))
 
 
-def tangent_ir(info: ModuleInfo, name: str, options=Options(), trace=None,
+def tangent_ir(info: ModuleInfo, name: str, options=DEFAULTS, trace=None,
                wrt: tuple[int, ...] | None = None) -> Function:
     """IR taking ``(*params, *tangents)`` and returning ``(*results, *result_tangents)``,
     with tangents for the ``wrt`` parameters (default: all)."""
@@ -165,10 +158,7 @@ def resolve_wrt(info: ModuleInfo, name: str, wrt, every=False) -> tuple[tuple[in
         if required and not indices:
             raise _integer_input(info, name, positional[0], only=True)
         return indices, len(indices) != 1
-    as_tuple = isinstance(wrt, (tuple, list))
-    indices = tuple(_wrt_index(names, name, w) for w in (wrt if as_tuple else (wrt,)))
-    if len(set(indices)) != len(indices):
-        raise ArgumentError(f"wrt={wrt!r} names an argument of {name} twice")
+    indices, as_tuple = wrt_positions(names, name, wrt)
     for index in indices:
         if _declared_int(positional[index]):
             raise _integer_input(info, name, positional[index])
@@ -191,25 +181,13 @@ def _integer_input(info: ModuleInfo, name: str, arg: ast.arg, only=False) -> Loc
                       "(--wrt on the command line)", kind=NonDifferentiableSourceError)
 
 
-def _wrt_index(names, fname, item) -> int:
-    if isinstance(item, bool) or not isinstance(item, (int, str)):
-        raise ArgumentError(f"wrt entries are argument indices or names, got {item!r}")
-    if isinstance(item, str):
-        if item not in names:
-            raise ArgumentError(f"{fname} has no argument {item!r} (arguments: "
-                                f"{', '.join(names)})")
-        return names.index(item)
-    if not -len(names) <= item < len(names):
-        raise ArgumentError(f"wrt={item} is out of range: {fname} takes {len(names)} "
-                            "arguments")
-    return item % len(names)
-
-
 def compile_source(source: str, filename: str, functions=None, wrt=None,
-                   options=Options(), trace=None, command="") -> str:
+                   options=DEFAULTS, trace=None, command="") -> str:
     """Generated module text. Reverse mode: ``value_and_grad_<name>`` and ``grad_<name>``
     for each function named (default: every top-level function returning one value);
-    forward mode: ``jvp_<name>`` (default: every top-level function)."""
+    forward mode: ``jvp_<name>`` (default: every top-level function). ``wrt`` (default:
+    ``options.wrt``) names the arguments to differentiate."""
+    wrt = options.wrt if wrt is None else wrt
     with _collector_paused():
         return _compile(source, filename, functions, wrt, options, trace, command)
 

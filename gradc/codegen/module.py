@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import astor
 
-from .. import __version__
 from ..ir import helpers
 from ..ir.core import Const, Function, walk
 from ..primitives import HELPERS, PRIMITIVES
+from ..version import __version__
 from .emit import COMMENT, FunctionEmitter
 
 

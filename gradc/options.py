@@ -1,0 +1,63 @@
+"""What to compile: one frozen ``Options`` for every mode, and the one resolver of
+``wrt`` (argument indices or names) that the API, the CLI and the pipeline share."""
+
+from dataclasses import dataclass
+
+from .errors import ArgumentError
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to compile a function; ``key()`` identifies a compile in the cache.
+
+    mode: "reverse" (value_and_grad_/grad_), "forward" (jvp_), "vjp" (vjp_, value_) or
+        "hvp" (hvp_: forward over reverse).
+    wrt: the argument indices or names to differentiate (None: the mode's default).
+    as_tuple: whether a tuple of gradients was asked for (JAX's convention).
+    shapes: the parameters' shapes to specialise to (None: shape-generic code).
+    has_aux: the function returns (output, auxiliary data); reserved for the API.
+    """
+
+    mode: str = "reverse"
+    wrt: tuple | int | str | None = None
+    as_tuple: bool = False
+    optimize: bool = True
+    shapes: tuple | None = None
+    verify: bool = False
+    has_aux: bool = False
+
+    def key(self) -> str:
+        """A stable text for the cache: equal options give equal keys."""
+        return repr((self.mode, self.wrt, self.as_tuple, self.optimize, self.shapes,
+                     self.has_aux))
+
+
+def wrt_options(wrt, **options) -> Options:
+    """Options for ``wrt`` as the public API takes it: a single index or name gives a
+    single gradient, a tuple or list a tuple of them."""
+    several = isinstance(wrt, (tuple, list))
+    return Options(wrt=tuple(wrt) if several else wrt, as_tuple=several, **options)
+
+
+def wrt_positions(names: list[str], fname: str, wrt) -> tuple[tuple[int, ...], bool]:
+    """``wrt`` (an index, a name, or a tuple or list of them) as indices into the
+    parameters ``names`` of function ``fname``, and whether a tuple was asked for."""
+    as_tuple = isinstance(wrt, (tuple, list))
+    indices = tuple(_position(names, fname, item) for item in (wrt if as_tuple else (wrt,)))
+    if len(set(indices)) != len(indices):
+        raise ArgumentError(f"wrt={wrt!r} names an argument of {fname} twice")
+    return indices, as_tuple
+
+
+def _position(names, fname, item) -> int:
+    if isinstance(item, bool) or not isinstance(item, (int, str)):
+        raise ArgumentError(f"wrt entries are argument indices or names, got {item!r}")
+    if isinstance(item, str):
+        if item not in names:
+            raise ArgumentError(f"{fname} has no argument {item!r} (arguments: "
+                                f"{', '.join(names)})")
+        return names.index(item)
+    if not -len(names) <= item < len(names):
+        raise ArgumentError(f"wrt={item} is out of range: {fname} takes {len(names)} "
+                            "arguments")
+    return item % len(names)
