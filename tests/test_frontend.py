@@ -7,6 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 
+import gradc
 from gradc import GradcError, UnsupportedSyntaxError
 from gradc.frontend.lower import lower_function
 from gradc.frontend.source import parse_module
@@ -121,7 +122,7 @@ def test_array_inputs_run_elementwise():
     ("    x[0] = 1.0\n    return x", 4, 4, "assignment into an array (x[i] = v)"),
     ("    x[0] += 1.0\n    return x", 4, 4, "assignment into an array (x[i] = v)"),
     ("    x.a = 1.0\n    return x", 4, 4, "only assignment to names"),
-    ("    a = b = x\n    return a", 4, 4, "chained assignment"),
+    ("    a = b, c = x, x\n    return a", 4, 8, "in a chained assignment, only names"),
     ("    try:\n        y = x\n    except ValueError:\n        y = 0.0\n    return y", 4, 4,
      "'try' is not supported"),
     ("    y = np.exp(x, out=x)\n    return y", 4, 18, "keyword argument 'out' is not"),
@@ -196,3 +197,15 @@ def test_invalid_python_is_reported_with_location():
 def test_module_constants_assigned_twice_are_not_constants():
     error = rejection("K = 1.0\nK = 2.0\ndef f(x):\n    return K * x\n")
     assert "name 'K' is not defined" in str(error)
+
+
+def test_chained_assignment_binds_one_value_to_each_name(module_from_source):
+    """a = b = v: v is computed once and both names hold it, in every mode."""
+    m = module_from_source("import numpy as np\n\ndef f(x):\n    a = b = np.sin(x) * 2.0\n"
+                           "    b = b + 1.0\n    return np.sum(a * b)\n")
+    x = np.array([0.3, -1.2])
+    a = np.sin(x) * 2.0
+    expected = 2.0 * np.cos(x) * (2 * a + 1.0)
+    assert np.allclose(gradc.grad(m.f)(x), expected)
+    assert np.isclose(gradc.jvp(m.f, (x,), (np.ones(2),))[1], np.sum(expected))
+    assert "b = a + 1.0" in gradc.grad(m.f).source  # the value keeps the first name

@@ -130,10 +130,9 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
     def _statement(self, stmt: ast.stmt) -> None:
         self.loc = self._loc(stmt)
         self.statement_start = len(self.builder.body)
-        if isinstance(stmt, ast.Assign):
-            if len(stmt.targets) != 1:
-                raise self.info.error(stmt, "chained assignment is not supported",
-                                      "assign each name on its own line")
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) > 1:
+            self._chained(stmt)
+        elif isinstance(stmt, ast.Assign):
             self._assign(stmt.targets[0], stmt.value)
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             self._assign(stmt.target, stmt.value)
@@ -175,6 +174,17 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
                                   "(to replace entries) or np.concatenate (to join parts)")
         else:
             raise self.info.error(target, "only assignment to names is supported")
+
+    def _chained(self, stmt: ast.Assign):
+        """``a = b = value``: the value computed once, bound to each name in turn (one
+        value under several names, as Python binds one object)."""
+        for target in stmt.targets:
+            if not isinstance(target, ast.Name):
+                raise self.info.error(target, "in a chained assignment, only names can be "
+                                              "assigned", "assign each target on its own line")
+        value = self._single(stmt.value)
+        for target in reversed(stmt.targets):  # the value keeps the first name: a
+            self._bind(target.id, value)
 
     def _augmented(self, stmt: ast.AugAssign):
         op = _BINOPS.get(type(stmt.op))
