@@ -16,16 +16,17 @@ import numpy as np
 
 from .compiled import compiled_module, describe, source_of
 from .errors import ArgumentError, NonDifferentiableError
-from .options import wrt_options, wrt_positions
+from .options import with_argnums, wrt_options, wrt_positions
 
 
-def grad(f=None, wrt=0, *, optimize=True, specialize=False):
+def grad(f=None, wrt=0, *, argnums=None, optimize=True, specialize=False):
     """Gradient of scalar-valued ``f``.
 
     Args:
         f: a top-level function in the accepted subset (omit to use as ``@grad(wrt=...)``).
         wrt: an argument index or name, or a tuple of them. A single one gives a single
             gradient, a tuple gives a tuple (JAX's convention).
+        argnums: JAX's name for ``wrt`` (indices only); give one or the other.
         optimize: run the simplifier, CSE and DCE (on by default).
         specialize: compile for the argument shapes of each call (once per distinct set
             of shapes, cached like any compile), which drops the shape-generic helpers
@@ -39,13 +40,15 @@ def grad(f=None, wrt=0, *, optimize=True, specialize=False):
         UnsupportedSyntaxError: ``f`` uses syntax outside the accepted language.
         ArgumentError: ``wrt`` names no argument of ``f``.
     """
+    wrt = with_argnums(wrt, argnums)
     if f is None:
         return functools.partial(grad, wrt=wrt, optimize=optimize, specialize=specialize)
     return _differentiate(f, wrt, optimize, specialize, with_value=False)
 
 
-def value_and_grad(f=None, wrt=0, *, optimize=True, specialize=False):
+def value_and_grad(f=None, wrt=0, *, argnums=None, optimize=True, specialize=False):
     """Like ``grad``, but the callable returns ``(value, gradient)``."""
+    wrt = with_argnums(wrt, argnums)
     if f is None:
         return functools.partial(value_and_grad, wrt=wrt, optimize=optimize,
                                  specialize=specialize)

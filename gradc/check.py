@@ -7,9 +7,10 @@ import numpy as np
 
 from .api import grad
 from .errors import GradientCheckError
+from .options import with_argnums
 
 
-def check_grad(f, *args, wrt=0, eps=1e-6, tol=1e-6):
+def check_grad(f, *args, wrt=0, argnums=None, eps=1e-6, tol=1e-6):
     """Compare gradc's gradient of ``f`` with central finite differences.
 
     The error of each entry is ``|analytic - numeric| / max(1, |analytic|, |numeric|)``
@@ -22,6 +23,7 @@ def check_grad(f, *args, wrt=0, eps=1e-6, tol=1e-6):
         GradientCheckError: the largest error exceeds ``tol``; the message gives both numbers.
     """
     primal = getattr(f, "primal", f)
+    wrt = with_argnums(wrt, argnums)
     indices = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
     names = list(inspect.signature(primal).parameters)
     indices = [names.index(w) if isinstance(w, str) else w for w in indices]

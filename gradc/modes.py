@@ -14,7 +14,7 @@ import numpy as np
 from .api import as_numpy_scalars, plain_function, require_real, wrt_indices
 from .compiled import generated_function
 from .errors import ArgumentError
-from .options import Options
+from .options import Options, with_argnums
 
 
 def jvp(f, primals, tangents, *, optimize=True):
@@ -69,7 +69,7 @@ def vjp(f, *primals, optimize=True):
     return value, vjp_fn
 
 
-def jacobian(f, wrt=0, mode="auto", *, optimize=True):
+def jacobian(f, wrt=0, mode="auto", *, argnums=None, optimize=True):
     """The Jacobian of ``f`` with respect to the argument(s) ``wrt``.
 
     Args:
@@ -83,7 +83,7 @@ def jacobian(f, wrt=0, mode="auto", *, optimize=True):
     if mode not in ("auto", "fwd", "rev"):
         raise ArgumentError(f"mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
     primal = plain_function(f)
-    indices, as_tuple = wrt_indices(primal, wrt)
+    indices, as_tuple = wrt_indices(primal, with_argnums(wrt, argnums))
 
     def jacobian_of_f(*args):
         args = _complete(primal, args)
@@ -109,7 +109,7 @@ def choose_mode(inputs: int, outputs: int) -> str:
     return "fwd" if inputs <= outputs else "rev"
 
 
-def hvp(f, wrt=0, *, optimize=True):
+def hvp(f, wrt=0, *, argnums=None, optimize=True):
     """Hessian-vector products by forward over reverse.
 
     Returns:
@@ -117,7 +117,7 @@ def hvp(f, wrt=0, *, optimize=True):
         ``wrt`` argument (a tuple of vectors for a tuple ``wrt``, and a tuple back).
     """
     primal = plain_function(f)
-    indices, as_tuple = wrt_indices(primal, wrt)
+    indices, as_tuple = wrt_indices(primal, with_argnums(wrt, argnums))
     generated = generated_function(primal, "hvp", _only(indices, optimize, "hvp"))
 
     def hvp_of_f(*args, v):
@@ -136,7 +136,7 @@ def hvp(f, wrt=0, *, optimize=True):
     return hvp_of_f
 
 
-def hessian(f, wrt=0, *, optimize=True):
+def hessian(f, wrt=0, *, argnums=None, optimize=True):
     """The Hessian of scalar-valued ``f``, one Hessian-vector product per input entry.
 
     Returns:
@@ -144,7 +144,7 @@ def hessian(f, wrt=0, *, optimize=True):
         ``wrt``, nested tuples of blocks ``H[i][j]``, as JAX does).
     """
     primal = plain_function(f)
-    indices, as_tuple = wrt_indices(primal, wrt)
+    indices, as_tuple = wrt_indices(primal, with_argnums(wrt, argnums))
     product = hvp(primal, tuple(indices), optimize=optimize)
 
     def hessian_of_f(*args):

@@ -39,6 +39,18 @@ def wrt_options(wrt, **options) -> Options:
     return Options(wrt=tuple(wrt) if several else wrt, as_tuple=several, **options)
 
 
+def with_argnums(wrt, argnums):
+    """``wrt``, or JAX's spelling of it, ``argnums`` (argument indices only)."""
+    if argnums is None:
+        return wrt
+    if wrt != 0:
+        raise ArgumentError("give wrt or argnums (JAX's name for it), not both")
+    several = isinstance(argnums, (tuple, list))
+    if not all(type(i) is int for i in (argnums if several else (argnums,))):
+        raise ArgumentError(f"argnums takes argument indices (integers), got {argnums!r}")
+    return tuple(argnums) if several else argnums
+
+
 def wrt_positions(names: list[str], fname: str, wrt) -> tuple[tuple[int, ...], bool]:
     """``wrt`` (an index, a name, or a tuple or list of them) as indices into the
     parameters ``names`` of function ``fname``, and whether a tuple was asked for."""

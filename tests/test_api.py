@@ -265,3 +265,16 @@ def test_specialization_compiles_once_per_set_of_shapes(module_from_source):
         paths.append(special.path)
     # the third call reuses the first compile, so the latest compile is still the second
     assert paths[2] == paths[1] and len(set(paths)) == 3
+
+
+def test_argnums_is_jaxs_name_for_wrt(model):
+    x, y = 0.3, -0.8
+    assert gradc.grad(model.loss, argnums=1)(x, y) == gradc.grad(model.loss, wrt=1)(x, y)
+    assert gradc.grad(model.loss, argnums=(0, 1))(x, y) == \
+        gradc.grad(model.loss, wrt=(0, 1))(x, y)
+    assert gradc.hessian(model.loss, argnums=1)(x, y) == gradc.hessian(model.loss, wrt=1)(x, y)
+    assert gradc.check_grad(model.loss, x, y, argnums=(0, 1)) < 1e-7
+    with pytest.raises(gradc.ArgumentError, match="not both"):
+        gradc.grad(model.loss, wrt=1, argnums=1)
+    with pytest.raises(gradc.ArgumentError, match="integers"):
+        gradc.grad(model.loss, argnums="w")

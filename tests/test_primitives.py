@@ -86,6 +86,7 @@ DOMAINS: dict[str, Domain] = {
     "expm1": Domain(lambda r: (_u(r, -3, 3),)),
     "sqrt": Domain(lambda r: (_u(r, 0.1, 5),)),
     "square": Domain(lambda r: (_u(r, -3, 3),)),
+    "cbrt": Domain(lambda r: (_signed(r, 0.3, 3),)),
     "reciprocal": Domain(lambda r: (_signed(r, 0.3, 3),)),
     "abs": Domain(lambda r: (_signed(r, 0.1, 3),)),
     "sin": Domain(lambda r: (_u(r, -4, 4),)),

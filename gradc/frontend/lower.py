@@ -178,13 +178,15 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
     def _chained(self, stmt: ast.Assign):
         """``a = b = value``: the value computed once, bound to each name in turn (one
         value under several names, as Python binds one object)."""
+        names = []
         for target in stmt.targets:
             if not isinstance(target, ast.Name):
                 raise self.info.error(target, "in a chained assignment, only names can be "
                                               "assigned", "assign each target on its own line")
+            names.append(target.id)
         value = self._single(stmt.value)
-        for target in reversed(stmt.targets):  # the value keeps the first name: a
-            self._bind(target.id, value)
+        for name in reversed(names):  # the value keeps the first name: a
+            self._bind(name, value)
 
     def _augmented(self, stmt: ast.AugAssign):
         op = _BINOPS.get(type(stmt.op))

@@ -53,6 +53,7 @@ register(
          kink="sqrt: the derivative at 0 is infinite (inf with numpy, ZeroDivisionError "
               "on floats with math)"),
     _row("square", "a0**2"),
+    _row("cbrt", "cbrt(a0)", kink="cbrt: the derivative at 0 is infinite"),
     _row("reciprocal", "1 / a0"),
     _row("abs", "Abs(a0)", "abs", "fabs", kink="abs: the derivative at 0 is taken as 0"),
     _row("sin", "sin(a0)", math="sin"),
