@@ -6,14 +6,6 @@ Do not edit: regenerate with `gradc compile examples/indexing.py`.
 import numpy as np
 
 
-def _broadcast_like(value, like):
-    """value spread over like's shape (a writable array, unlike np.broadcast_to's view)."""
-    shape = _shape_of(like)
-    if _shape_of(value) == shape:
-        return value
-    return np.broadcast_to(value, shape).copy()
-
-
 def _scatter_like(g, like, index):
     """The adjoint of like[index]: zeros shaped like `like`, with g added at index
     (entries an integer array repeats receive the sum of their gradients)."""
@@ -71,9 +63,7 @@ def value_and_grad_roughness(x, weight: float):
     t4 = t4 + t4
     t4 = _scatter_like(t4, x, np.s_[0])
     x_bar = x_bar + t4
-    t4 = _broadcast_like(1.0, d)
-    d_bar = t4 * d
-    d_bar = d_bar + d_bar
+    d_bar = d + d
     # grad of: d = x[1:] - x[:-1]
     t4 = -d_bar
     t1 = _unbroadcast(d_bar, t1)
@@ -108,9 +98,7 @@ def grad_roughness(x, weight: float):
     t3 = t3 + t3
     t3 = _scatter_like(t3, x, np.s_[0])
     x_bar = x_bar + t3
-    t3 = _broadcast_like(1.0, d)
-    d_bar = t3 * d
-    d_bar = d_bar + d_bar
+    d_bar = d + d
     # grad of: d = x[1:] - x[:-1]
     t3 = -d_bar
     t1 = _unbroadcast(d_bar, t1)

@@ -15,14 +15,6 @@ def _as_matrices(g, a, b):
     return g, a, b
 
 
-def _broadcast_like(value, like):
-    """value spread over like's shape (a writable array, unlike np.broadcast_to's view)."""
-    shape = _shape_of(like)
-    if _shape_of(value) == shape:
-        return value
-    return np.broadcast_to(value, shape).copy()
-
-
 def _matmul_adjoint_a(g, a, b):
     """The adjoint of a in a @ b: g @ b.T, summed over broadcast batch axes."""
     if np.ndim(a) == 2 and np.ndim(b) == 2:  # the common case, directly
@@ -100,10 +92,8 @@ def value_and_grad_rnn_loss(W, U, h0, X):
     for t in reversed(range(t1)):
         h_1, t2, t4, t3, h = tape.pop()
         # grad of: loss = loss + np.sum(h * h)
-        t5 = _broadcast_like(1.0, h_1)
-        t5 = t5 * h_1
-        h_1_bar = h_bar + t5
-        h_1_bar = h_1_bar + t5
+        h_1_bar = h_bar + h_1
+        h_1_bar = h_1_bar + h_1
         # grad of: h = np.tanh(W @ h + U @ X[t])
         t5 = h_1 ** 2
         t5 = 1 - t5
@@ -144,10 +134,8 @@ def grad_rnn_loss(W, U, h0, X):
     for t in reversed(range(t1)):
         h_1, t2, t4, t3, h = tape.pop()
         # grad of: loss = loss + np.sum(h * h)
-        t5 = _broadcast_like(1.0, h_1)
-        t5 = t5 * h_1
-        h_1_bar = h_bar + t5
-        h_1_bar = h_1_bar + t5
+        h_1_bar = h_bar + h_1
+        h_1_bar = h_1_bar + h_1
         # grad of: h = np.tanh(W @ h + U @ X[t])
         t5 = h_1 ** 2
         t5 = 1 - t5

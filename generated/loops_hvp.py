@@ -15,14 +15,6 @@ def _as_matrices(g, a, b):
     return g, a, b
 
 
-def _broadcast_like(value, like):
-    """value spread over like's shape (a writable array, unlike np.broadcast_to's view)."""
-    shape = _shape_of(like)
-    if _shape_of(value) == shape:
-        return value
-    return np.broadcast_to(value, shape).copy()
-
-
 def _matmul_adjoint_a(g, a, b):
     """The adjoint of a in a @ b: g @ b.T, summed over broadcast batch axes."""
     if np.ndim(a) == 2 and np.ndim(b) == 2:  # the common case, directly
@@ -112,16 +104,12 @@ def hvp_rnn_loss(W, U, h0, X, W_dot, U_dot, h0_dot, X_dot):
     h_bar_dot = np.zeros_like(h_bar)
     for t in reversed(range(t1)):
         h_1, t2, t4, t3, h, h_1_dot, t3_dot, h_dot = t6.pop()
-        t5 = _broadcast_like(1.0, h_1)
-        t5_1 = t5 * h_1
-        # tangent of: t5 = t5 * h_1
-        t5_1_dot = h_1_dot * t5
-        h_1_bar = h_bar + t5_1
-        # tangent of: h_1_bar = h_bar + t5
-        h_1_bar_dot = h_bar_dot + t5_1_dot
-        h_1_bar = h_1_bar + t5_1
-        # tangent of: h_1_bar = h_1_bar + t5
-        h_1_bar_dot = h_1_bar_dot + t5_1_dot
+        h_1_bar = h_bar + h_1
+        # tangent of: h_1_bar = h_bar + h_1
+        h_1_bar_dot = h_bar_dot + h_1_dot
+        h_1_bar = h_1_bar + h_1
+        # tangent of: h_1_bar = h_1_bar + h_1
+        h_1_bar_dot = h_1_bar_dot + h_1_dot
         t5 = h_1 ** 2
         # tangent of: t5 = h_1 ** 2
         t7 = h_1_dot * 2

@@ -124,7 +124,7 @@ def vjp_ir(info: ModuleInfo, name: str, wrt: tuple[int, ...], options=DEFAULTS,
 def _differentiated(fn, wrt, options, trace):
     stage = _stager(options, trace)
     fn = stage("reverse", fn)
-    if options.shapes is not None:  # after a cleanup, which settles a loop's constants
+    if options.optimize or options.shapes is not None:  # after a cleanup, which settles
         fn = stage("specialize", specialize(optimize(fn) if options.optimize else fn))
     if options.optimize:
         fn = stage("cleanup", optimize(fn))

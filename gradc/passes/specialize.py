@@ -1,26 +1,27 @@
-"""Shape specialisation: where every shape is known (the parameters' shapes were given,
-as the decorator sees them at the first call), replace the shape-generic helpers of the
-adjoint by the plain NumPy they reduce to for those shapes.
+"""Shape specialisation: what the shapes known when compiling make plainer.
 
+A constant spread over an array only to enter an elementwise operation whose other
+operands already have the result's shape (its shape class, passes/shapes.py) is used as
+the constant itself, whether or not the shapes are concrete; this is how a loss's seed
+``_broadcast_like(1.0, x)`` leaves the code. Where every shape is known (the parameters'
+shapes were given, as ``specialize=True`` sees them at a call), the shape-generic helpers
+of the adjoint become the plain NumPy they reduce to (each record's ``specialize`` rule).
+
+    %s = broadcast_like 1.0, %x;  %u = mul %s, %y    (y has u's shape)  ->  %u = mul 1.0, %y
     %a_bar = matmul_adjoint_a %g, %a, %b     (a, b 2-D)   ->  %t = transpose %b
                                                               %a_bar = matmul %g, %t
     %n = size %x                             (x (64,))    ->  64
-    %s = broadcast_like 1.0, %x;  %u = mul %s, %y    (y has u's shape)  ->  %u = mul 1.0, %y
 """
 
 from dataclasses import replace
 
-import numpy as np
-
 from ..ir.core import Builder, Const, Function, Instr, Var, substitute
 from ..primitives.shaping import BROADCAST_LIKE
-from .shapes import shape_classes
+from .shapes import broadcast_class, shape_classes
 
 
 def specialize(fn: Function) -> Function:
     classes = shape_classes(fn)
-    if not all(_concrete(classes[p.var]) for p in fn.params):
-        return fn
     builder = Builder.after(fn)
     mapping: dict[Var, Var | Const] = {}
     spread_constants: dict[Var, tuple] = {}  # broadcast constants: (constant, like)
@@ -68,13 +69,13 @@ def _concrete(c):
 def _rewrite(builder, instr, classes, spread_constants):
     """What the instruction becomes for the known shapes: an atom (the last instruction
     emitted computes it), a replacement instruction, or None to keep it."""
-    shape = {a: classes[a] if isinstance(a, Var) else () for a in instr.args}
-    if not all(map(_concrete, [*shape.values(), classes.get(instr.out)])):
-        return None  # a shape that loops or branches leave open
-    if instr.op.specialize is not None:  # the record's own plain form
-        return instr.op.specialize(_emitter(builder, instr), instr, shape)
     if instr.op.elementwise and any(a in spread_constants for a in instr.args):
         return _unspread(instr, classes, spread_constants)
+    shape = {a: classes[a] if isinstance(a, Var) else () for a in instr.args}
+    if not all(map(_concrete, [*shape.values(), classes.get(instr.out)])):
+        return None  # a shape not known, or one that loops or branches leave open
+    if instr.op.specialize is not None:  # the record's own plain form
+        return instr.op.specialize(_emitter(builder, instr), instr, shape)
     return None
 
 
@@ -85,11 +86,14 @@ def _unspread(instr, classes, spread_constants):
     args = tuple(spread_constants[a][0] if a in spread_constants else a for a in instr.args)
     others = [classes[a] for a in args if isinstance(a, Var)]
     if not others:
-        like = next(spread_constants[a][1] for a in instr.args if a in spread_constants)
+        likes = [spread_constants[a][1] for a in instr.args if a in spread_constants]
+        if any(classes[like] != classes[instr.out] for like in likes):
+            return None
         value = instr.op.implementation(instr.params)(*(a.value for a in args))
-        return replace(instr, op=BROADCAST_LIKE, args=(Const(float(value)), like), params=())
-    if np.broadcast_shapes(*others) != classes[instr.out]:
-        return None
+        return replace(instr, op=BROADCAST_LIKE, args=(Const(float(value)), likes[0]),
+                       params=())
+    if broadcast_class(others) != classes[instr.out]:
+        return None  # the constant's spread gives the result its shape
     return replace(instr, args=args)
 
 
