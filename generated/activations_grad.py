@@ -25,9 +25,9 @@ def value_and_grad_sigmoid_unit(w: float, x: float, target: float):
     t3 = t3 * s
     t3 = -t3
     t2 = t3 * t2
-    t3 = t2 * x
+    t4 = t2 * x
     x_bar = t2 * t1
-    w_bar = -t3
+    w_bar = -t4
     return t5, (w_bar, x_bar, target_bar)
 
 
@@ -47,9 +47,9 @@ def grad_sigmoid_unit(w: float, x: float, target: float):
     t3 = t3 * s
     t3 = -t3
     t2 = t3 * t2
-    t3 = t2 * x
+    t4 = t2 * x
     x_bar = t2 * t1
-    w_bar = -t3
+    w_bar = -t4
     return w_bar, x_bar, target_bar
 
 
@@ -198,9 +198,9 @@ def value_and_grad_cross_entropy_unit(w: float, x: float, label: float):
     t3 = t3 * p
     t3 = -t3
     t2 = t3 * t2
-    t3 = t2 * x
+    t4 = t2 * x
     x_bar = t2 * t1
-    w_bar = -t3
+    w_bar = -t4
     return t5, (w_bar, x_bar, label_bar)
 
 
@@ -228,7 +228,7 @@ def grad_cross_entropy_unit(w: float, x: float, label: float):
     t3 = t3 * p
     t3 = -t3
     t2 = t3 * t2
-    t3 = t2 * x
+    t4 = t2 * x
     x_bar = t2 * t1
-    w_bar = -t3
+    w_bar = -t4
     return w_bar, x_bar, label_bar

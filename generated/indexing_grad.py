@@ -50,8 +50,8 @@ def value_and_grad_roughness(x, weight: float):
     t6 = x[-1]
     t7 = t6 * t6
     t5 = t5 + t7
-    t7 = weight * t5
-    t3 = t3 + t7
+    t8 = weight * t5
+    t3 = t3 + t8
     # grad of: return np.sum(d * d) + weight * (x[0] * x[0] + x[-1] * x[-1])
     weight_bar = np.sum(t5)
     t5 = _unbroadcast(weight, t4)

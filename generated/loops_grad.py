@@ -100,14 +100,14 @@ def value_and_grad_rnn_loss(W, U, h0, X):
         t5 = h_1_bar * t5
         t2 = _unbroadcast(t5, t2)
         t4 = _unbroadcast(t5, t4)
-        t5 = _matmul_adjoint_a(t4, U, t3)
+        t6 = _matmul_adjoint_a(t4, U, t3)
         t3 = _matmul_adjoint_b(t4, U, t3)
-        U_bar = U_bar + t5
+        U_bar = U_bar + t6
         t3 = _scatter_like(t3, X, np.s_[t])
         X_bar = X_bar + t3
-        t3 = _matmul_adjoint_a(t2, W, h)
+        t7 = _matmul_adjoint_a(t2, W, h)
         h_bar = _matmul_adjoint_b(t2, W, h)
-        W_bar = W_bar + t3
+        W_bar = W_bar + t7
     return loss, (W_bar, U_bar, h_bar, X_bar)
 
 
@@ -142,14 +142,14 @@ def grad_rnn_loss(W, U, h0, X):
         t5 = h_1_bar * t5
         t2 = _unbroadcast(t5, t2)
         t4 = _unbroadcast(t5, t4)
-        t5 = _matmul_adjoint_a(t4, U, t3)
+        t6 = _matmul_adjoint_a(t4, U, t3)
         t3 = _matmul_adjoint_b(t4, U, t3)
-        U_bar = U_bar + t5
+        U_bar = U_bar + t6
         t3 = _scatter_like(t3, X, np.s_[t])
         X_bar = X_bar + t3
-        t3 = _matmul_adjoint_a(t2, W, h)
+        t7 = _matmul_adjoint_a(t2, W, h)
         h_bar = _matmul_adjoint_b(t2, W, h)
-        W_bar = W_bar + t3
+        W_bar = W_bar + t7
     return W_bar, U_bar, h_bar, X_bar
 
 

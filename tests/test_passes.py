@@ -63,7 +63,7 @@ def test_dce_drops_unused_values():
     ("x / 1", []), ("x ** 1", []), ("--x", []), ("-(-(-x))", ["neg"]),
     ("2.0 * 3.0 + x", ["add"]), ("x + -y", ["sub"]), ("-x + y", ["sub"]),
     ("x - -y", ["add"]), ("-x * -y", ["mul"]), ("x * -1", ["neg"]), ("0 - x", ["neg"]),
-    ("np.exp(0.0) * x", []),
+    ("np.exp(0.0) * x", []), ("np.transpose(np.transpose(x)) * y", ["mul"]),
 ])
 def test_simplify(expression, remaining):
     fn = lower(f"def f(x, y):\n    return {expression}\n")

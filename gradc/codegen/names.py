@@ -145,8 +145,13 @@ class _Namer:
                 for var, pushed in zip(instr.outs, self.pushed[instr.args[0]]):
                     self.give(var, self._name_like(pushed, var, head))
             else:
+                self.temporaries.enter(_block_key(instr), self._numbers_read(instr))
                 for var in instr.outs:
                     self.give(var, self.name(var, head))
+
+    def _numbers_read(self, instr) -> set[int]:
+        names = [self.names.get(a.id, "") for a in instr.args if isinstance(a, Var)]
+        return {int(name[1:]) for name in names if _TEMPORARY.fullmatch(name)}
 
     def _if(self, instr, order, end):
         """A temporary out is named first, and a branch's temporary that only feeds it
@@ -198,6 +203,17 @@ class _Temporaries:
         self.count = 0
         self.free: list[int] = []                      # heap of reusable numbers
         self.expiring: list[tuple[int, int, int]] = []  # heap of (last use, number, var id)
+        # within one source line's block, a number is reused only by a value computed
+        # from the one it held (t1 = np.cos(b); t1 = g * t1), never for an unrelated one
+        self.block: tuple | None = None
+        self.named_in_block: set[int] = set()
+        self.reading: set[int] = set()
+
+    def enter(self, block, reading) -> None:
+        """The next names are for an instruction of ``block`` reading ``reading``."""
+        if block != self.block:
+            self.block, self.named_in_block = block, set()
+        self.reading = reading
 
     def release_dead(self, index, holder):
         while self.expiring and self.expiring[0][0] <= index:
@@ -223,15 +239,26 @@ class _Temporaries:
 
     def take(self, var, last_use, unused=False) -> str:
         """``unused``: a number no value has had yet."""
-        if self.free and not unused:
-            number = heapq.heappop(self.free)
+        reusable = [n for n in self.free
+                    if n not in self.named_in_block or n in self.reading]
+        if reusable and not unused:
+            number = min(reusable)
+            self.free.remove(number)
+            heapq.heapify(self.free)
         else:
             self.count += 1
             while f"t{self.count}" in self.taken:
                 self.count += 1
             number = self.count
+        self.named_in_block.add(number)
         heapq.heappush(self.expiring, (last_use, number, var.id))
         return f"t{number}"
+
+
+def _block_key(instr):
+    """The source line an instruction's comment heads (codegen/emit.py's blocks)."""
+    loc = instr.loc
+    return None if loc is None else (loc.role, loc.line, loc.text)
 
 
 def _preferred(var: Var, names):

@@ -42,6 +42,14 @@ def _unbroadcast_vjp(ops, g, x, like, out):
     return ops.broadcast_like(g, x), None
 
 
+def _transpose_simplify(instr, x, defs):
+    """x.T.T -> x (and a constant adjoint stays itself)."""
+    inner = defs.get(x)
+    if inner is not None and inner.op is instr.op and not inner.params and not instr.params:
+        return inner.args[0]
+    return spreading(instr, x, defs)
+
+
 def _same_shape(emit, instr, shape):
     """Already that shape, once shapes are known: the value itself."""
     value, like = instr.args
@@ -61,7 +69,7 @@ def _like(name, vjp, helper_needs=("_shape_of",), **flags):
 
 
 TRANSPOSE, *_ = register(
-    _shaping("transpose", _transpose_vjp, keywords=("axes",), simplify=spreading),
+    _shaping("transpose", _transpose_vjp, keywords=("axes",), simplify=_transpose_simplify),
     _shaping("reshape", _reshape_vjp, keywords=("shape",), positional="after"),
     _shaping("ravel", _reshape_vjp),
     _shaping("squeeze", _reshape_vjp, keywords=("axis",)),
