@@ -15,8 +15,6 @@ from ..ir.core import Atom, Const
 from .context import LoweringHost
 from .source import constant_value
 
-JOINS = ("concatenate", "stack", "hstack", "vstack")
-CONSTRUCTORS = {"zeros": (1, 1), "ones": (1, 1), "eye": (1, 2), "arange": (1, 3)}
 _EINSUM_LETTERS = set(string.ascii_letters)
 
 
@@ -138,19 +136,20 @@ class ArrayExpressions(LoweringHost):
                                         "index at most once")
         return f"{','.join(terms)}->{output}"
 
-    def _constructor(self, node: ast.Call, prim, spelled):
+    def _constructor(self, node: ast.Call, record, spelled):
         """np.zeros(shape), np.ones(shape), np.eye(n[, m]), np.arange(...): no gradient."""
         if node.keywords:
             raise self.info.error(node.keywords[0], f"np.{spelled} takes no keyword "
                                                     "arguments here")
         args = node.args
-        if prim in ("zeros", "ones") and len(args) == 1 and isinstance(args[0], ast.Tuple):
+        shape_given = record.sequence_syntax == "tuple"  # np.zeros((n, 3))
+        if shape_given and len(args) == 1 and isinstance(args[0], ast.Tuple):
             args = args[0].elts
-        low, high = CONSTRUCTORS[prim]
+        low, high = record.arity_range
         if not low <= len(node.args) <= high or not args:
             raise self.info.error(node, f"np.{spelled} takes {low} to {high} arguments here")
         sizes = [self._single(a) for a in args]
-        if prim != "arange" and any(isinstance(s, Const) and s.value != int(s.value)
-                                    for s in sizes):
+        if record.call_form == "sizes" and any(isinstance(s, Const) and s.value != int(s.value)
+                                               for s in sizes):
             raise self.info.error(node, f"np.{spelled} sizes must be integers")
-        return self._emit(prim, *sizes)
+        return self._emit(record.name, *sizes)

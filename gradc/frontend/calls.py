@@ -20,7 +20,7 @@ from ..primitives import (
     NUMPY_NAMES,
     PRIMITIVES,
 )
-from .arrays import CONSTRUCTORS, JOINS, ArrayExpressions
+from .arrays import ArrayExpressions
 from .context import Params
 from .unsupported import expression_hint
 
@@ -81,13 +81,16 @@ class LibraryCalls(ArrayExpressions):
         return self._emit(prim, *args, lib=lib, call=call, params=params)
 
     def _array_call(self, node, prim, spelled):
-        """Calls whose arguments are sequences, subscripts or sizes (frontend/arrays.py)."""
-        if prim in JOINS or prim == "part_of":
-            return self._join(node, prim, leading=int(prim == "part_of"))
-        if prim in CONSTRUCTORS:
-            return self._constructor(node, prim, spelled)
+        """Calls whose arguments are sequences, subscripts or sizes (frontend/arrays.py),
+        as the primitive's record says."""
+        record = PRIMITIVES[prim]
+        form = record.call_form
+        if form == "join":
+            return self._join(node, prim, leading=record.sequence_from or 0)
+        if form in ("sizes", "range"):
+            return self._constructor(node, record, spelled)
         special = {"array": self._array, "einsum": self._einsum,
-                   "scatter_like": self._scatter_like}.get(prim)
+                   "scatter": self._scatter_like}.get(form)
         return special(node) if special else None
 
     def _static_arguments(self, node: ast.Call, prim: str,

@@ -114,7 +114,7 @@ register(
     _product("tensordot", 2, _contraction_vjp(None), keywords=("axes",)),
     _product("trace", 1, _trace_vjp, linear_in=(0,)),
     _product("einsum", None, _einsum_vjp, linear_in=_ANY, keywords=("subscripts",),
-             positional="before"),
+             positional="before", call_form="einsum"),
     # the two adjoints of a @ b (g: the output's adjoint), for any operand ndim
     _adjoint("matmul_adjoint_a", 3, _matmul_adjoint_a_vjp, linear_in=(0, 2),
              helper_needs=("_as_matrices", "_unbroadcast"),

@@ -26,6 +26,7 @@ register(
               jvp=linear_jvp),
     Primitive("scatter_like", None, None, syntax="scatter", elementwise=False,
               linear_in=(0,), keywords=("index",), shape_of=1, shape_only=1, indices_from=2,
+              call_form="scatter",
               helper="_scatter_like", impl=scatter_like, vjp=_scatter_like_vjp,
               jvp=linear_jvp),
 )

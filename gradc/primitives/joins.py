@@ -20,8 +20,9 @@ def _join_vjp(axis_of):
 
 
 def _join(name, axis_of, keywords=()):
+    form = "array" if name == "array" else "join"  # np.array([a, b]): nested lists too
     return Primitive(name, None, name, elementwise=False, sequence_from=0, keywords=keywords,
-                     join=True, vjp=_join_vjp(axis_of))
+                     join=True, call_form=form, vjp=_join_vjp(axis_of))
 
 
 register(
@@ -32,6 +33,6 @@ register(
     _join("array", lambda axis: 0),  # np.array([a, b]) stacks its entries
     # the part of a joined array's gradient that came from the index-th operand
     Primitive("part_of", None, None, elementwise=False, linear_in=(0,),
-              keywords=("index", "axis"), sequence_from=1, helper="_part_of",
+              keywords=("index", "axis"), sequence_from=1, helper="_part_of", call_form="join",
               no_vjp=REVERSE_TWICE, jvp=linear_jvp),
 )

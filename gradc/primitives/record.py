@@ -37,6 +37,11 @@ class Primitive:
     kink: str = ""                  # convention at a point without a classical derivative
     keywords: tuple = ()            # static keyword parameters passed to the NumPy call
     linear_in: tuple = ()           # multilinear in these arguments (the others give shapes)
+    call_form: str = ""             # how the frontend reads a call whose arguments are not
+                                    # plain values: "join" (a list of arrays), "sizes"
+                                    # (np.zeros((n, 3))), "range", "array", "einsum",
+                                    # "scatter" (generated code read back)
+    arity_range: tuple = ()         # (fewest, most) arguments, where they vary
     positional: str = ""            # pass the static parameters by position: "after" the
                                     # arguments (np.reshape) or "before" them (np.einsum)
     sequence_from: int | None = None  # arguments from here on are passed as one list
