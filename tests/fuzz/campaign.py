@@ -339,14 +339,14 @@ class Generator:
 
     def assign(self, pool, pad):
         text, shape = self.expression(pool)
-        same = [v for v in pool if v.shape == shape and v.name != "s"]
+        if self.rng.random() < 0.1 and shape != ():
+            text = f"{text} if {self.condition(pool)} else -{text}"
+        same = [v for v in writable(pool) if v.shape == shape]
         if same and self.rng.random() < 0.25:
             target = self.rng.choice(same).name  # reassignment, parameters included
         else:
             target = self.fresh_name()
             pool.append(Var(target, shape))
-        if self.rng.random() < 0.1 and shape != ():
-            text = f"{text} if {self.condition(pool)} else -{text}"
         return [f"{pad}{target} = {text}"]
 
     def update(self, pool, pad, loop):
@@ -463,7 +463,7 @@ class Generator:
         trips = self.rng.choice(["2", "3", "4"])
         condition = f"{counter} < {trips}"
         if self.rng.random() < 0.6:
-            condition += f" and {self.condition(pool)}"
+            condition += f" and ({self.condition(pool)})"
         body = [f"{pad}    {counter} = {counter} + 1"]
         body += self.loop_body(pool, indent + 1, depth, [])
         return [f"{pad}{counter} = 0", f"{pad}while {condition}:"] + body
