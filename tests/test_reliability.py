@@ -232,3 +232,89 @@ def test_scalar_derivatives_are_numpy_scalars_not_0d_arrays(module_from_source):
                    gradc.hvp(f)(2.0, v=1.0)):
         assert not isinstance(result, np.ndarray) and float(result) in (0.0, 1.0)
     assert isinstance(gradc.grad(f)(np.float32(2.0)), np.float32)
+
+
+# ---- found by the long campaign (tests/fuzz/campaign.py)
+
+CAMPAIGN = '''
+import numpy as np
+
+
+def inner_variable(x):
+    k = 0
+    for i in range(2):
+        for k in range(2):
+            x = np.tanh(x)
+    return np.sum(x)
+
+
+def while_in_loops(x):
+    for i in range(3):
+        for j in range(3):
+            while np.max(x) < 1.0:
+                x = x + np.tanh(x)
+            return np.sum(x)
+    return np.sum(x)
+
+
+def cancelled_in_branch(x, y):
+    if np.max(x) < 0.5:
+        v = np.tanh(y)
+    else:
+        v = x
+    return np.sum(x - v) + np.sum(v)
+
+
+def cancelled_product(x):
+    v = np.tanh(x.T @ x)
+    return np.sum(v) + np.sum(-v)
+
+
+def seed_chosen_by_branch(x):
+    v = -np.array([np.sum(x), 1.0])
+    if np.sum(v) > 0.0:
+        return np.sum(v)
+    return np.sum(x)
+
+
+def inner_variable_read_after(x):
+    k = 0
+    for i in range(2):
+        for k in range(2):
+            x = np.tanh(x)
+        x = x * k
+    return np.sum(x)
+'''
+
+
+def test_a_variable_of_an_inner_loop_is_not_carried(module_from_source):
+    m = module_from_source(CAMPAIGN)
+    x = np.array([0.3, 0.5])
+    assert np.allclose(gradc.grad(m.inner_variable)(x), central(m.inner_variable, x))
+    hessian = gradc.hessian(m.while_in_loops)(x)  # gradc's own loops reuse '_'
+    grad = gradc.grad(m.while_in_loops)
+    expected = np.stack([central(lambda u, k=k: grad(u)[k], x) for k in range(2)])
+    assert np.allclose(hessian, expected, atol=1e-6)
+    with pytest.raises(gradc.UnsupportedSyntaxError, match="'k' is a loop variable"):
+        gradc.grad(m.inner_variable_read_after)
+
+
+@pytest.mark.parametrize("shape", [(2,), (1, 2)])
+def test_specialized_gradient_cancelled_in_one_branch_keeps_its_shape(module_from_source,
+                                                                        shape):
+    f = module_from_source(CAMPAIGN).cancelled_in_branch
+    x, y = np.reshape([-0.19, 0.1], shape), np.reshape([0.46, 0.3], shape)
+    dx, dy = gradc.grad(f, wrt=(0, 1), specialize=True)(x, y)
+    assert np.array_equal(dx, np.ones(shape)) and np.array_equal(dy, np.zeros(shape))
+
+
+def test_specialized_product_with_a_cancelled_adjoint(module_from_source):
+    f = module_from_source(CAMPAIGN).cancelled_product
+    assert np.array_equal(gradc.grad(f, specialize=True)(np.ones((3, 1))), np.zeros((3, 1)))
+
+
+@pytest.mark.parametrize("x", [[0.4, 0.8], [-2.4, 0.8]])
+def test_a_seed_chosen_by_a_branch_is_a_number_not_the_condition(module_from_source, x):
+    f = module_from_source(CAMPAIGN).seed_chosen_by_branch
+    x = np.array(x)
+    assert np.allclose(gradc.grad(f)(x), central(f, x))

@@ -89,7 +89,13 @@ class Loops(LoweringHost):
         return [exit_flag, *results]
 
     def _carried(self, stmt: ast.For | ast.While) -> list[str]:
-        """The names the loop reassigns that exist before it, and the return flags."""
+        """The names the loop reassigns that exist before it, and the return flags. The
+        variable of a loop inside this one is not carried: after its own loop it is not
+        available (whatever it held before), so it is not from the loop's start either."""
+        for name in _inner_loop_variables(stmt.body):
+            if name in self.env:
+                self.env.pop(name)
+                self.unavailable[name] = "is the variable of a loop inside this loop"
         names = sorted(name for name in _assigned(stmt.body) if name in self.env)
         if not returns_in(stmt):
             return names
@@ -195,6 +201,11 @@ def _is_call(node, name):
 
 def _is_pair(target):
     return isinstance(target, ast.Tuple) and len(target.elts) == 2
+
+
+def _inner_loop_variables(stmts) -> set[str]:
+    return {name for stmt in stmts for node in ast.walk(stmt) if isinstance(node, ast.For)
+            for name in _target_names(node.target)}
 
 
 def _assigned(stmts) -> set[str]:

@@ -16,7 +16,8 @@ Control flow is reversed structurally (passes/reverse_control.py): an ``if`` by 
 
 from dataclasses import replace
 
-from ..ir.core import Builder, Const, Function, Loc, Param, Var
+from ..ir.core import Block, Builder, Const, Function, Loc, Param, Var
+from ..primitives.control import IF
 from ..primitives.ops import Ops, apply_vjp
 from ..primitives.shaping import FULL_LIKE
 from .activity import active_values
@@ -120,20 +121,42 @@ class _Sweep(ControlAdjoints):
 
 def materialize_gradients(fn: Function, wrt: tuple[int, ...]) -> Function:
     """Give constant gradients (after optimization) the shape of their input:
-    ``np.full_like(x, c)``, or a float where the source declares ``x: float``."""
+    ``np.full_like(x, c)``, or a float where the source declares ``x: float``; likewise
+    a constant a branch yields as a gradient (a zero the simplifier folded, say)."""
     builder = Builder.after(fn)
-    builder.body = list(fn.body)
+    body = list(fn.body)
     values = len(fn.results) - len(wrt)
     grads = []
     for index, grad in zip(wrt, fn.results[values:]):
-        param = fn.params[index]
-        if isinstance(grad, Const) and param.shape == ():
-            grad = Const(float(grad.value))
-        elif isinstance(grad, Const):
-            grad = builder.emit(FULL_LIKE, (param.var, Const(float(grad.value))),
-                                loc=Loc(0, "", role="grad"), of=param.var)
-        grads.append(grad)
-    return fn.with_body(builder.body, [*fn.results[:values], *grads])
+        builder.body = body
+        grads.append(_shaped_gradient(builder, grad, fn.params[index]))
+        body = builder.body
+    return fn.with_body(body, [*fn.results[:values], *grads])
+
+
+def _shaped_gradient(builder, grad, param):
+    """``grad`` (appended to ``builder.body``, whose end defines it) with ``param``'s
+    shape where it is a constant, in the branches of the ``if`` that yields it too."""
+    if isinstance(grad, Const) and param.shape == ():
+        return Const(float(grad.value))
+    if isinstance(grad, Const):
+        return builder.emit(FULL_LIKE, (param.var, Const(float(grad.value))),
+                            loc=Loc(0, "", role="grad"), of=param.var)
+    position, instr = next(((k, i) for k, i in enumerate(builder.body) if grad in i.outs),
+                           (None, None))
+    if instr is not None and instr.op is IF:
+        slot = instr.outs.index(grad)
+        builder.body[position] = replace(instr, regions=tuple(
+            _branch_shaped(builder, block, slot, param) for block in instr.regions))
+    return grad
+
+
+def _branch_shaped(builder, block, slot, param):
+    saved, builder.body = builder.body, list(block.body)
+    result = _shaped_gradient(builder, block.results[slot], param)
+    body, builder.body = builder.body, saved
+    results = block.results[:slot] + (result,) + block.results[slot + 1:]
+    return Block(block.params, tuple(body), results)
 
 
 def _is_zero(atom):

@@ -18,6 +18,7 @@ import numpy as np
 from ..ir.control import drop_constant_carries
 from ..ir.core import Const, Function, Instr, Var, substitute, walk
 from ..primitives.control import IF
+from ..primitives.rewrites import in_adjoint
 
 
 def simplify(fn: Function) -> Function:
@@ -67,17 +68,26 @@ def _fold_if(instr, mapping, defs):
     then, orelse = instr.regions
     keep = []
     for k, (a, b) in enumerate(zip(then.results, orelse.results)):
-        if a == b and not _defined_in(a, instr):
+        if _same(a, b) and not _defined_in(a, instr):
             mapping[instr.outs[k]] = a
-        elif boolean and (a, b) in ((Const(True), Const(False)), (cond, Const(False)),
-                                    (Const(True), cond)):
-            mapping[instr.outs[k]] = cond
+        elif boolean and _is_truth(a, True, cond) and _is_truth(b, False, cond):
+            mapping[instr.outs[k]] = cond  # c if c else False, True if c else c: c
         else:
             keep.append(k)
     if not keep and not then.body and not orelse.body:
         return None
     return replace(instr, outs=tuple(instr.outs[k] for k in keep), regions=tuple(
         replace(b, results=tuple(b.results[k] for k in keep)) for b in instr.regions))
+
+
+def _same(a, b) -> bool:
+    """The same value, constants of the same type too (1.0 is not True)."""
+    return a == b and type(getattr(a, "value", None)) is type(getattr(b, "value", None))
+
+
+def _is_truth(atom, value: bool, cond) -> bool:
+    """``atom`` is the truth value ``value``, or the condition itself."""
+    return atom == cond or isinstance(atom, Const) and atom.value is value
 
 
 def _defined_in(atom, instr):
@@ -91,9 +101,17 @@ def _rewrite(instr: Instr, defs):
         folded = _fold(instr)
         if folded is not None:
             return folded
+    if _zero_factor(instr):
+        return Const(0)
     rule = instr.op.simplify  # the record's algebra (x * 1 -> x, ...)
     result = rule(instr, *instr.args, defs) if rule else None
     return instr if result is None else result
+
+
+def _zero_factor(instr) -> bool:
+    """In adjoint code, a multilinear operation of a zero (no gradient) is zero."""
+    linear = [instr.args[i] for i in instr.op.linear_in if i < len(instr.args)]
+    return in_adjoint(instr) and any(isinstance(a, Const) and a.value == 0 for a in linear)
 
 
 def _fold(instr):
