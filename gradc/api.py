@@ -107,13 +107,19 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
 
 
 def as_numpy_scalars(values):
-    """``values`` with 0-d arrays made NumPy scalars, as NumPy's own arithmetic returns
-    them (a constant gradient is np.full_like(x, 1.0), a 0-d array for a float x)."""
-    if isinstance(values, tuple):
-        return tuple(map(as_numpy_scalars, values))
-    if isinstance(values, np.ndarray) and values.ndim == 0:
-        return values[()]
-    return values
+    """``values`` (one value or a tuple of them) with 0-d arrays made NumPy scalars, as
+    NumPy's own arithmetic returns them (a constant gradient is np.full_like(x, 1.0), a
+    0-d array for a float x). On every call, so the common case returns at once."""
+    if type(values) is tuple:
+        for value in values:
+            if type(value) is _ARRAY and not value.shape:
+                return tuple([v[()] if type(v) is _ARRAY and not v.shape else v
+                              for v in values])
+        return values
+    return values[()] if type(values) is _ARRAY and not values.shape else values
+
+
+_ARRAY = np.ndarray
 
 
 def _input_checker(f, name, wrt):
