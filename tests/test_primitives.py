@@ -12,11 +12,15 @@ rule or a way for codegen to emit it.
 import ast
 import dataclasses
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import gradc
 import gradc.primitives.elementwise as elementwise
@@ -540,3 +544,45 @@ def test_constant_np_power_of_negative_base_compiles():
     with np.errstate(invalid="ignore"):
         value, grad = ns["value_and_grad_f"](1.0)
     assert math.isnan(value) and math.isnan(grad)
+
+
+def _evaluate(tree, g, args, out):
+    """A template tree's value (primitives run by their implementations)."""
+    head = tree[0]
+    if head in ("g", "out", "arg", "const"):
+        return {"g": g, "out": out}.get(head) if len(tree) == 1 else \
+            (args[tree[1]] if head == "arg" else tree[1])
+    parts = [_evaluate(t, g, args, out) for t in tree[1:]]
+    return PRIMITIVES[head].implementation()(*parts)
+
+
+def test_stored_derivative_templates_are_what_sympy_derives():
+    """gradc/primitives/derived_table.py holds the templates derived with sympy, so that
+    compiles need not import sympy: it has every row, and each stored template computes
+    what sympy derives now (compared by value: sympy versions may spell it differently).
+    GRADC_UPDATE_GOLDEN=1 rewrites it."""
+    from gradc.primitives.derived import derive, table_text
+    from gradc.primitives.derived_table import TEMPLATES
+
+    if os.environ.get("GRADC_UPDATE_GOLDEN"):
+        path = ROOT / "gradc" / "primitives" / "derived_table.py"
+        path.write_text(table_text(PRIMITIVES.values()), encoding="utf-8")
+        return
+    rows = {(p.sympy, p.sympy_rewrites): p.name for p in PRIMITIVES.values() if p.sympy}
+    assert set(TEMPLATES) == set(rows), "derived_table.py is stale: regenerate it"
+    for row, name in rows.items():
+        for point in sample_points(name, 3):
+            out = PRIMITIVES[name].implementation()(*point)
+            stored = [_evaluate(t, 0.7, point, out) for t in TEMPLATES[row]]
+            derived = [_evaluate(t, 0.7, point, out) for t in derive(*row)]
+            assert np.allclose(stored, derived, rtol=1e-12), (name, point)
+
+
+def test_compiling_a_stored_row_does_not_import_sympy(tmp_path):
+    code = ("import sys, gradc.pipeline as p\n"
+            "p.compile_source('import numpy as np\\ndef f(x):\\n    return np.tanh(x) * x\\n',"
+            " 'm.py')\nprint('sympy' in sys.modules)\n")
+    env = {**os.environ, "GRADC_CACHE_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, check=True)
+    assert result.stdout.strip() == "False"

@@ -13,6 +13,7 @@ sympy is imported here only, and only when a template is first needed.
 """
 
 import functools
+import pprint
 
 # sympy function name -> primitive name, for lowering derivatives back to IR
 _SYMPY_FUNCTIONS = {
@@ -28,7 +29,16 @@ def template(spelled: str, rewrites: tuple = ()) -> tuple:
     """One template per argument of the function ``spelled`` in sympy (of a0, a1, a2):
     the contribution to that argument's adjoint, as an expression tree in g, the
     arguments and the output Y. ``rewrites`` are extra (expression, in terms of Y) pairs
-    to try: expm1's exp(a0) is Y + 1."""
+    to try: expm1's exp(a0) is Y + 1. Read from the table stored with the package
+    (``derived_table.py``) when it has the row, so most compiles never import sympy."""
+    from .derived_table import TEMPLATES
+
+    stored = TEMPLATES.get((spelled, rewrites))
+    return stored if stored is not None else derive(spelled, rewrites)
+
+
+def derive(spelled: str, rewrites: tuple = ()) -> tuple:
+    """``template``'s result, derived with sympy."""
     import sympy as sp
 
     args = sp.symbols("a0 a1 a2", real=True)
@@ -127,3 +137,14 @@ def _power_tree(expr, args):
     if exponent.is_negative:
         return ("div", ("const", 1), _to_tree(base ** -exponent, args))
     return ("pow", _to_tree(base, args), _to_tree(exponent, args))
+
+
+def table_text(records) -> str:
+    """``derived_table.py``: the templates of ``records`` (the elementwise rows), derived
+    now with sympy."""
+    rows = sorted({(r.sympy, r.sympy_rewrites) for r in records if r.sympy})
+    table = pprint.pformat({row: derive(*row) for row in rows}, width=95, sort_dicts=True)
+    return ('"""The derivative templates of the elementwise rows, derived with sympy: a golden\n'
+            "that tests/test_primitives.py regenerates (GRADC_UPDATE_GOLDEN=1) and compares, so\n"
+            'a compile reads them here and does not import sympy. Do not edit by hand."""\n\n'
+            f"TEMPLATES = {table}\n")
