@@ -38,7 +38,7 @@ def _matmul_adjoint_b(g, a, b):
 def _scatter_like(g, like, index):
     """The adjoint of like[index]: zeros shaped like `like`, with g added at index
     (entries an integer array repeats receive the sum of their gradients)."""
-    grad = np.zeros(np.shape(like))
+    grad = np.zeros(np.shape(like), dtype=np.result_type(g, like))
     np.add.at(grad, index, g)
     return grad
 

@@ -156,13 +156,21 @@ def wrt_indices(f, wrt) -> tuple[tuple[int, ...], bool]:
 
 
 def require_real(f, index, value):
-    """Differentiating needs a real-valued input: refuse int and bool (arrays too)."""
-    if not isinstance(value, float) and _is_integer(value):
+    """Differentiating needs a real floating-point input: refuse int and bool (arrays
+    too), and complex numbers, whose derivatives gradc does not define."""
+    if isinstance(value, float):
+        return
+    if _is_integer(value):
         name = list(inspect.signature(f).parameters)[index]
         raise NonDifferentiableError(
             f"differentiating {f.__name__} with respect to {name!r} requires a real-valued "
             f"input, got {type(value).__name__} {value!r:.40}; pass a float (e.g. 2.0) or "
             "cast with .astype(float)")
+    if isinstance(value, complex) or getattr(getattr(value, "dtype", None), "kind", "") == "c":
+        name = list(inspect.signature(f).parameters)[index]
+        raise NonDifferentiableError(
+            f"differentiating {f.__name__} with respect to {name!r}: complex inputs are not "
+            "supported (gradc differentiates real functions of real inputs)")
 
 
 def _is_integer(value) -> bool:

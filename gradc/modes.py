@@ -153,7 +153,7 @@ def hessian(f, wrt=0, *, argnums=None, optimize=True):
         for j, index in enumerate(indices):
             columns = []
             for basis in _basis(args[index]):
-                v = [np.zeros_like(args[i], dtype=float) for i in indices]
+                v = [_zeros(args[i]) for i in indices]
                 v[j] = basis
                 columns.append(product(*args, v=tuple(v)))
             for i, row_index in enumerate(indices):
@@ -178,9 +178,10 @@ def _forward_jacobian(primal, args, indices, value, optimize):
     for position, index in enumerate(indices):
         columns = []
         for basis in _basis(args[index]):
-            tangents = [np.zeros_like(args[i], dtype=float) for i in indices]
+            tangents = [_zeros(args[i]) for i in indices]
             tangents[position] = basis
-            columns.append(np.ravel(generated(*args, *tangents)[1]) * np.ones(value.size))
+            tangent = np.ravel(generated(*args, *tangents)[1])
+            columns.append(np.broadcast_to(tangent, (value.size,)))
         stacked = np.stack(columns, axis=-1)
         blocks.append(stacked.reshape(value.shape + np.shape(args[index])))
     return blocks
@@ -198,12 +199,22 @@ def _reverse_jacobian(primal, args, indices, value, optimize):
 
 
 def _basis(x):
-    """The unit vectors of x's space, each with x's shape (a float for a scalar)."""
+    """The unit vectors of x's space, each with x's shape and precision (a float for a
+    Python float)."""
     size = np.size(x)
     for k in range(size):
-        unit = np.zeros(size)
+        unit = np.zeros(size, dtype=_precision(x))
         unit[k] = 1.0
-        yield unit.reshape(np.shape(x)) if np.ndim(x) else float(unit[0])
+        yield unit.reshape(np.shape(x)) if np.ndim(x) else unit[0][()]
+
+
+def _zeros(x):
+    """Zeros with x's shape and precision (float32 stays float32)."""
+    return np.zeros(np.shape(x), dtype=_precision(x))
+
+
+def _precision(x):
+    return np.result_type(x, 1.0)
 
 
 # ---- shared checks

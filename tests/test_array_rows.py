@@ -130,3 +130,17 @@ def test_row_hessian_vector_product(losses, name):
     minus = grad(*(a - h * d for a, d in zip(args, v)))
     for product, p, m in itertools.zip_longest(products, plus, minus):
         assert np.allclose(product, (p - m) / (2 * h), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_row_in_float32(losses, name):
+    """float32 in, float32 out: no constant or helper of the derivative promotes."""
+    f = getattr(losses, f"loss_{name}")
+    wide = inputs(name)
+    narrow = tuple(a.astype(np.float32) for a in wide)
+    wrt = tuple(range(len(wide)))
+    for got, expected in zip(gradc.grad(f, wrt=wrt)(*narrow), gradc.grad(f, wrt=wrt)(*wide)):
+        assert got.dtype == np.float32, (name, got.dtype)
+        assert np.allclose(got, expected, rtol=1e-3, atol=1e-4)
+    _, tangent = gradc.jvp(f, narrow, narrow)
+    assert np.asarray(tangent).dtype == np.asarray(f(*narrow)).dtype, name

@@ -586,3 +586,27 @@ def test_compiling_a_stored_row_does_not_import_sympy(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name", USER_FACING)
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_float32_inputs_give_float32_derivatives(name, mode):
+    """No constant or helper promotes: float32 in, float32 gradients out (tangents in the
+    precision NumPy gives the value: 1.0 * (x < y) is float64 whatever x is), equal to the
+    float64 derivatives to float32's precision."""
+    arity = PRIMITIVES[name].arity
+    ns = compile_module(source_for(f"np.sum({numpy_expression(name)})", arity),
+                        Options(mode=mode))
+    columns = list(zip(*sample_points(name, 4, seed=9)))
+    wide = [np.array(c, dtype=np.float64) for c in columns]
+    narrow = [a.astype(np.float32) for a in wide]
+    if mode == "reverse":
+        pairs = zip(ns["grad_f"](*narrow), ns["grad_f"](*wide), narrow)
+        expected_types = [a.dtype for a in narrow]
+    else:
+        ones = [np.ones(4, np.float32) for _ in narrow]
+        pairs = [(ns["jvp_f"](*narrow, *ones)[1], ns["jvp_f"](*wide, *ones)[1], None)]
+        expected_types = [np.asarray(ns["f"](*narrow)).dtype]
+    for (got, expected, _), dtype in zip(pairs, expected_types):
+        assert np.asarray(got).dtype == dtype, (name, np.asarray(got).dtype)
+        assert np.allclose(got, expected, rtol=2e-3, atol=1e-4), (name, got, expected)

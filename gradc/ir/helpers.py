@@ -31,11 +31,12 @@ def _unbroadcast(grad, like):
 
 
 def _broadcast_like(value, like):
-    """value spread over like's shape (a writable array, unlike np.broadcast_to's view)."""
+    """value spread over like's shape (a writable array, unlike np.broadcast_to's view),
+    in like's precision: a float seed does not make float32 float64."""
     shape = _shape_of(like)
     if _shape_of(value) == shape:
         return value
-    return np.broadcast_to(value, shape).copy()
+    return np.broadcast_to(np.asarray(value, np.result_type(value, like)), shape).copy()
 
 
 def _reshape_like(value, like):
@@ -117,14 +118,15 @@ def _log_softmax(x, axis=-1):
 def _product_of_others(x, axis=None):
     """For each entry, the product of the other entries along axis (None: all entries),
     from products before and after it: no division, so zeros are fine."""
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)
+    x = x.astype(np.result_type(x, 1.0), copy=False)  # float32 stays float32
     if axis is None:
         return np.reshape(_product_of_others(np.ravel(x), 0), np.shape(x))
     axes = tuple(a % x.ndim for a in np.atleast_1d(axis))
     rest = [a for a in range(x.ndim) if a not in axes]
     moved = np.transpose(x, rest + list(axes))
     flat = np.reshape(moved, moved.shape[:len(rest)] + (-1,))
-    ones = np.ones(flat.shape[:-1] + (1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     others = np.reshape(before * after, moved.shape)
@@ -173,7 +175,8 @@ def _tensordot_adjoint_b(g, a, b, axes=2):
 def _trace_adjoint(g, like):
     """The adjoint of np.trace(like): g on the diagonal of like's first two axes."""
     rows, columns = np.shape(like)[:2]
-    eye = np.reshape(np.eye(rows, columns), (rows, columns) + (1,) * (np.ndim(like) - 2))
+    eye = np.eye(rows, columns, dtype=np.result_type(g, 1.0))
+    eye = np.reshape(eye, (rows, columns) + (1,) * (np.ndim(like) - 2))
     return eye * g
 
 
@@ -182,17 +185,18 @@ def _einsum_spread(value, like, subscripts):
     diagonals of repeated indices and spread along indices that were summed away."""
     source, target = subscripts.split("->")
     sizes = dict(zip(target, np.shape(like)))
+    dtype = np.result_type(value, 1.0)
     spare = iter(sorted(set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
                         - set(subscripts)))
     operands, terms, output = [value], [source], ""
     for letter in target:
         if letter in output:  # a repeated index: the diagonal, through an identity
             twin = next(spare)
-            operands.append(np.eye(sizes[letter]))
+            operands.append(np.eye(sizes[letter], dtype=dtype))
             terms.append(letter + twin)
             letter = twin
         elif letter not in source:  # summed away: the same gradient along it
-            operands.append(np.ones(sizes[letter]))
+            operands.append(np.ones(sizes[letter], dtype=dtype))
             terms.append(letter)
         output += letter
     return np.einsum(f"{','.join(terms)}->{output}", *operands)
@@ -214,6 +218,6 @@ def _part_of(g, parts, index, axis=0):
 def _scatter_like(g, like, index):
     """The adjoint of like[index]: zeros shaped like `like`, with g added at index
     (entries an integer array repeats receive the sum of their gradients)."""
-    grad = np.zeros(np.shape(like))
+    grad = np.zeros(np.shape(like), dtype=np.result_type(g, like))
     np.add.at(grad, index, g)
     return grad

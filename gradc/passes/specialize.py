@@ -84,7 +84,10 @@ def _unspread(instr, classes, spread_constants):
     its other operands already give the result's shape; on constants alone, it is the
     broadcast of its value."""
     args = tuple(spread_constants[a][0] if a in spread_constants else a for a in instr.args)
-    others = [classes[a] for a in args if isinstance(a, Var)]
+    others = [classes[a] for k, a in enumerate(args)
+              if isinstance(a, Var) and k != instr.op.condition]
+    if not others and any(isinstance(a, Var) for a in args):
+        return None  # np.where(c, 1.0, 0.0): the spread operands give its precision
     if not others:
         likes = [spread_constants[a][1] for a in instr.args if a in spread_constants]
         if any(classes[like] != classes[instr.out] for like in likes):

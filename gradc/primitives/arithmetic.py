@@ -8,7 +8,7 @@ truth: their records, derivative rules and algebraic simplifications.
 from ..ir.core import Const
 from .ops import diagonal_jvp
 from .record import Primitive, register
-from .rewrites import in_adjoint, is_number, negated, rewritten
+from .rewrites import in_adjoint, is_number, negated, rewritten, unchanged
 
 # ---- derivative rules
 
@@ -47,9 +47,9 @@ def _neg_vjp(ops, g, x, out):
 
 def _add_simplify(instr, x, y, defs):
     if is_number(y, 0):
-        return x
+        return unchanged(x, defs)
     if is_number(x, 0):
-        return y
+        return unchanged(y, defs)
     if (ny := negated(y, defs)) is not None:
         return rewritten(instr, SUB, x, ny)
     if (nx := negated(x, defs)) is not None:
@@ -59,7 +59,7 @@ def _add_simplify(instr, x, y, defs):
 
 def _sub_simplify(instr, x, y, defs):
     if is_number(y, 0):
-        return x
+        return unchanged(x, defs)
     if is_number(x, 0):
         return rewritten(instr, NEG, y)
     if (ny := negated(y, defs)) is not None:
@@ -70,7 +70,7 @@ def _sub_simplify(instr, x, y, defs):
 def _mul_simplify(instr, x, y, defs):
     for a, b in ((x, y), (y, x)):
         if is_number(a, 1):
-            return b
+            return unchanged(b, defs)
         if is_number(a, 0) and in_adjoint(instr):
             return Const(0)
         if is_number(a, -1):
@@ -83,7 +83,7 @@ def _mul_simplify(instr, x, y, defs):
 
 def _div_simplify(instr, x, y, defs):
     if is_number(y, 1):
-        return x
+        return unchanged(x, defs)
     if is_number(x, 0) and in_adjoint(instr):
         return Const(0)
     return None
@@ -91,7 +91,7 @@ def _div_simplify(instr, x, y, defs):
 
 def _pow_simplify(instr, x, y, defs):
     if is_number(y, 1):
-        return x
+        return unchanged(x, defs)
     if is_number(y, 0):
         return Const(1) if in_adjoint(instr) else None
     return None

@@ -77,5 +77,5 @@ register(
     _row("clip", "Min(Max(a0, a1), a2)",
          kink="clip: at a bound the gradient is split evenly, as for maximum"),
     Primitive("sign", 1, "sign", differentiable=False, jvp=diagonal_jvp),  # slope 0
-    Primitive("where", 3, "where", vjp=_where_vjp, jvp=diagonal_jvp),
+    Primitive("where", 3, "where", condition=0, vjp=_where_vjp, jvp=diagonal_jvp),
 )

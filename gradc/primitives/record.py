@@ -53,6 +53,7 @@ class Primitive:
     indices_from: int | None = None  # arguments from here on are indices: an integer's
                                      # value does not decide the result's shape, a mask's does
     scalar: bool = False            # its value is a number, whatever its arguments' shapes
+    condition: int | None = None    # this argument is a truth value that picks (np.where)
     reduction: bool = False         # axis=None without keepdims gives a scalar
     join: bool = False              # linear in all its arguments together (np.concatenate)
     boolean: bool = False           # its value is a truth value

@@ -10,7 +10,19 @@ from ..ir.core import Const, Var
 
 
 def is_number(atom, number) -> bool:
-    return isinstance(atom, Const) and atom.value == number
+    """``atom`` is the number ``number`` (True is not 1 here)."""
+    return isinstance(atom, Const) and type(atom.value) is not bool and atom.value == number
+
+
+def unchanged(x, defs):
+    """x, as the value of x + 0, x * 1, x / 1 or x ** 1; None where x is a truth value,
+    which NumPy's arithmetic makes a number (1.0 * (x > 0) is a float array)."""
+    definition = defs.get(x) if isinstance(x, Var) else None
+    if definition is not None and definition.op.boolean:
+        return None
+    if isinstance(x, Const) and type(x.value) is bool:
+        return None
+    return x
 
 
 def negated(atom, defs):
