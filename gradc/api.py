@@ -70,12 +70,14 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     name, filename, source = source_of(primal)
     options = wrt_options(wrt, mode="reverse", optimize=optimize)
     compiled = {}  # the argument shapes (None: any) -> the generated module
+    value_and_grads = {}  # the same shapes -> its value_and_grad_<name>
     gradient_only = {}  # shapes whose output was seen to be a scalar -> grad_<name>
 
     def module_for(shapes):
         if shapes not in compiled:
             compiled[shapes] = compiled_module(source, filename, name,
                                                replace(options, shapes=shapes))
+            value_and_grads[shapes] = getattr(compiled[shapes], f"value_and_grad_{name}")
             if specialize:  # compiled at a call, so ``gradient`` exists
                 describe(gradient, compiled[shapes])
         return compiled[shapes]
@@ -87,11 +89,11 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     @functools.wraps(primal)
     def gradient(*args, **kwargs):
         check_inputs(args, kwargs)
-        shapes = tuple(map(np.shape, args)) if specialize and not kwargs else None
+        shapes = tuple(map(_shape_of, args)) if specialize and not kwargs else None
         if shapes in gradient_only and not with_value:
             return as_numpy_scalars(gradient_only[shapes](*args))
         module = module_for(shapes)
-        value, grads = getattr(module, f"value_and_grad_{name}")(*args, **kwargs)
+        value, grads = value_and_grads[shapes](*args, **kwargs)
         if not isinstance(value, float) and np.ndim(value) != 0:
             raise NonDifferentiableError(
                 f"grad requires {name} to return a scalar, got shape {np.shape(value)}; "
@@ -104,6 +106,14 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     describe(gradient, compiled.get(None))
     gradient.primal = primal
     return gradient
+
+
+def _shape_of(value) -> tuple:
+    """np.shape(value), without its microseconds on a float."""
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return () if isinstance(value, (float, int)) else np.shape(value)
+    return shape
 
 
 def as_numpy_scalars(values):
@@ -158,23 +168,30 @@ def wrt_indices(f, wrt) -> tuple[tuple[int, ...], bool]:
 def require_real(f, index, value):
     """Differentiating needs a real floating-point input: refuse int and bool (arrays
     too), and complex numbers, whose derivatives gradc does not define."""
-    if isinstance(value, float):
+    kind = _kind(value)
+    if kind == "f":
         return
-    if _is_integer(value):
-        name = list(inspect.signature(f).parameters)[index]
-        raise NonDifferentiableError(
-            f"differentiating {f.__name__} with respect to {name!r} requires a real-valued "
-            f"input, got {type(value).__name__} {value!r:.40}; pass a float (e.g. 2.0) or "
-            "cast with .astype(float)")
-    if isinstance(value, complex) or getattr(getattr(value, "dtype", None), "kind", "") == "c":
-        name = list(inspect.signature(f).parameters)[index]
+    name = list(inspect.signature(f).parameters)[index]
+    if kind == "c":
         raise NonDifferentiableError(
             f"differentiating {f.__name__} with respect to {name!r}: complex inputs are not "
             "supported (gradc differentiates real functions of real inputs)")
+    raise NonDifferentiableError(
+        f"differentiating {f.__name__} with respect to {name!r} requires a real-valued "
+        f"input, got {type(value).__name__} {value!r:.40}; pass a float (e.g. 2.0) or "
+        "cast with .astype(float)")
 
 
-def _is_integer(value) -> bool:
-    if isinstance(value, (bool, int, np.integer, np.bool_)):
-        return True
+def _kind(value) -> str:
+    """NumPy's kind letter for a value: "f" floating, "i"/"u" integer, "b" bool, "c"
+    complex ("f" for what has no dtype but behaves as a number)."""
+    if type(value) is float:  # the common cases first: they are on every call
+        return "f"
     dtype = getattr(value, "dtype", None)
-    return dtype is not None and dtype.kind in "biu"
+    if dtype is not None:
+        return dtype.kind
+    if isinstance(value, bool):
+        return "b"
+    if isinstance(value, int):
+        return "i"
+    return "c" if isinstance(value, complex) else "f"
