@@ -318,3 +318,23 @@ def test_a_seed_chosen_by_a_branch_is_a_number_not_the_condition(module_from_sou
     f = module_from_source(CAMPAIGN).seed_chosen_by_branch
     x = np.array(x)
     assert np.allclose(gradc.grad(f)(x), central(f, x))
+
+
+def test_a_zero_adjoint_a_loop_carries_keeps_its_shape(module_from_source):
+    """y's adjoint cancels to zero before a while loop that may run no iteration: the
+    reversed loop starts from zeros shaped like y, not from the number 0."""
+    f = module_from_source('''
+import numpy as np
+
+
+def f(x, y):
+    j = 0
+    while j < 4 and (not np.min(y) < 0.0):
+        y = np.tanh(y + x + 0.5 * np.ones_like(x))
+        j = j + 1
+    return np.sum(x) + np.sum(y) + np.sum(x - y)
+''').f
+    x, y = np.array([0.583]), np.array([[-0.9985, 1.289, -0.295]])
+    for specialize in (False, True):
+        dx, dy = gradc.grad(f, wrt=(0, 1), specialize=specialize)(x, y)
+        assert np.array_equal(dx, [4.0]) and np.array_equal(dy, np.zeros((1, 3)))

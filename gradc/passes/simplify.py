@@ -109,9 +109,11 @@ def _rewrite(instr: Instr, defs):
 
 
 def _zero_factor(instr) -> bool:
-    """In adjoint code, a multilinear operation of a zero (no gradient) is zero."""
+    """In adjoint code, a multilinear operation of a zero (no gradient) is zero; but a
+    zero spread over an array stays an array (a loop may carry it)."""
     linear = [instr.args[i] for i in instr.op.linear_in if i < len(instr.args)]
-    return in_adjoint(instr) and any(isinstance(a, Const) and a.value == 0 for a in linear)
+    return in_adjoint(instr) and instr.op.foldable and \
+        any(isinstance(a, Const) and a.value == 0 for a in linear)
 
 
 def _fold(instr):
