@@ -10,6 +10,7 @@ from .frontend.source import decode_source
 from .ir.printer import format_function
 from .options import Options
 from .pipeline import compile_source
+from .version import __version__
 
 _DESCRIPTION = """\
 Compile the gradients of the functions in FILE into DIR/<stem>_grad.py, holding
@@ -35,6 +36,7 @@ or a bad option, with nothing written."""
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gradc", description="gradc: a source-to-source "
                                      "gradient compiler for NumPy-flavoured Python.")
+    parser.add_argument("--version", action="version", version=f"gradc {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     compile_ = commands.add_parser("compile", help="compile gradients of a Python file",
                                    description=_DESCRIPTION, epilog=_EPILOG,

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+import gradc
+
 
 def gradc_cli(*args, cwd):
     return subprocess.run([sys.executable, "-m", "gradc", *args], cwd=cwd,
@@ -116,3 +118,22 @@ def test_example_compiles_from_repository_root(tmp_path):
     ns = load(tmp_path / "backprop_ex1_grad.py")
     assert ns["grad_f"](2.0, 3.0) == pytest.approx((1208.3812151266095, 809.707479218564),
                                                    rel=1e-12)
+
+
+def test_version_is_printed():
+    result = subprocess.run([sys.executable, "-m", "gradc", "--version"], capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip() == f"gradc {gradc.__version__}"
+
+
+def test_the_readme_snippet_importing_a_generated_module_runs(monkeypatch):
+    """The README shows how to import and call what the CLI wrote: run that snippet."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("from backprop_ex1_grad import")[0].rsplit("```python", 1)[1]
+    snippet += "from backprop_ex1_grad import" + \
+        readme.split("from backprop_ex1_grad import")[1].split("```")[0]
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the snippet extends it
+    namespace: dict = {}
+    exec(snippet, namespace)
+    assert namespace["grad_f"](2.0, 3.0) == (1208.3812151266095, 809.707479218564)

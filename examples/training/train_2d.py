@@ -37,14 +37,18 @@ def train(X, y, hidden, lr=2.0, epochs=3000, batch=None, seed=0, progress=False)
     params = initial_parameters(hidden, rng)
     loss = models.logistic_loss if hidden == 0 else models.network_loss
     gradient = gradc.grad(loss, wrt=tuple(range(len(params))))
+    bar = _progress_bar(epochs) if progress else None
     for epoch in range(epochs):
         order = rng.permutation(len(y)) if batch else [slice(None)]
         for start in range(0, len(y), batch) if batch else [0]:
             rows = order[start:start + batch] if batch else order[0]
             grads = gradient(*params, X[rows], y[rows])
             params = [p - lr * g for p, g in zip(params, grads)]
-        if progress:
-            _progress(epoch + 1, epochs, loss(*params, X, y))
+        if bar is not None and (epoch % 50 == 49 or epoch == epochs - 1):
+            bar.set_postfix(loss=f"{float(loss(*params, X, y)):.4f}", refresh=False)
+            bar.update(epoch + 1 - bar.n)
+    if bar is not None:
+        bar.close()
     return params, float(loss(*params, X, y))
 
 
@@ -59,14 +63,13 @@ def accuracy(params, X, y):
     return float(np.mean(predict(params, X) == y))
 
 
-def _progress(done, total, loss, width=30):
-    if done % max(total // 100, 1) and done != total:
-        return
-    filled = width * done // total
-    bar = "#" * filled + "." * (width - filled)
-    print(f"\r  [{bar}] epoch {done}/{total}  loss {loss:.4f}", end="", file=sys.stderr)
-    if done == total:
-        print(file=sys.stderr)
+def _progress_bar(epochs):
+    """A tqdm bar on stderr, or None without tqdm (pip install -e ".[examples]")."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=epochs, unit="epoch", leave=False)
 
 
 def plot_boundary(params, X, y, title, path):
