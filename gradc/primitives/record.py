@@ -28,7 +28,7 @@ class Primitive:
     arity: int | None               # None: any number of arguments (np.einsum, np.concatenate)
     numpy: str | None = None        # attribute of numpy (np.<numpy>)
     math: str | None = None         # attribute of math, where it exists
-    operator: str | None = None     # infix/prefix spelling: '+', '-', '<', 'neg', 'not'
+    operator: str | None = None     # infix/prefix spelling: '+', '-', '<', 'neg'
     syntax: str = "call"            # how codegen writes it: "call", "operator", or a
                                     # form of its own ("subscript", "list", "pop", ...)
     elementwise: bool = True
