@@ -15,10 +15,11 @@ from dataclasses import replace
 import numpy as np
 
 from .compiled import compiled_module, describe, source_of
-from .errors import ArgumentError, NonDifferentiableError
+from .errors import ArgumentError, NonDifferentiableError, user_facing
 from .options import with_argnums, wrt_options, wrt_positions
 
 
+@user_facing
 def grad(f=None, wrt=0, *, argnums=None, optimize=True, specialize=False):
     """Gradient of scalar-valued ``f``.
 
@@ -46,6 +47,7 @@ def grad(f=None, wrt=0, *, argnums=None, optimize=True, specialize=False):
     return _differentiate(f, wrt, optimize, specialize, with_value=False)
 
 
+@user_facing
 def value_and_grad(f=None, wrt=0, *, argnums=None, optimize=True, specialize=False):
     """Like ``grad``, but the callable returns ``(value, gradient)``."""
     wrt = with_argnums(wrt, argnums)

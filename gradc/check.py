@@ -6,10 +6,11 @@ import inspect
 import numpy as np
 
 from .api import grad
-from .errors import GradientCheckError
+from .errors import GradientCheckError, user_facing
 from .options import with_argnums
 
 
+@user_facing
 def check_grad(f, *args, wrt=0, argnums=None, eps=1e-6, tol=1e-6):
     """Compare gradc's gradient of ``f`` with central finite differences.
 

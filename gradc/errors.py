@@ -1,9 +1,23 @@
 """Exceptions raised by gradc, written for the person who wrote the source, and the
 warning it gives when its cache cannot be used."""
 
+import functools
+
 
 class GradcError(Exception):
     """Base class of every error gradc raises on purpose."""
+
+
+def user_facing(function):
+    """``function`` of the public API raising gradc's errors without gradc's internal
+    frames: the message already says where in the user's code, and why."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except GradcError as error:
+            raise error.with_traceback(None) from None
+    return wrapper
 
 
 class LocatedError(GradcError):

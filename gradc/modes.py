@@ -13,10 +13,11 @@ import numpy as np
 
 from .api import as_numpy_scalars, plain_function, require_real, wrt_indices
 from .compiled import generated_function
-from .errors import ArgumentError
+from .errors import ArgumentError, user_facing
 from .options import Options, with_argnums
 
 
+@user_facing
 def jvp(f, primals, tangents, *, optimize=True):
     """Forward mode: the value of ``f`` at ``primals`` and its directional derivative
     along ``tangents`` (JAX's convention), from generated dual-number code.
@@ -42,6 +43,7 @@ def jvp(f, primals, tangents, *, optimize=True):
     return as_numpy_scalars(generated(*primals, *map(_shaped_like, tangents, primals)))
 
 
+@user_facing
 def vjp(f, *primals, optimize=True):
     """Reverse mode with a cotangent of your choice: ``(value, vjp_fn)`` where
     ``vjp_fn(cotangent)`` returns one cotangent per primal (JAX's convention). The
@@ -69,6 +71,7 @@ def vjp(f, *primals, optimize=True):
     return value, vjp_fn
 
 
+@user_facing
 def jacobian(f, wrt=0, mode="auto", *, argnums=None, optimize=True):
     """The Jacobian of ``f`` with respect to the argument(s) ``wrt``.
 
@@ -109,6 +112,7 @@ def choose_mode(inputs: int, outputs: int) -> str:
     return "fwd" if inputs <= outputs else "rev"
 
 
+@user_facing
 def hvp(f, wrt=0, *, argnums=None, optimize=True):
     """Hessian-vector products by forward over reverse.
 
@@ -136,6 +140,7 @@ def hvp(f, wrt=0, *, argnums=None, optimize=True):
     return hvp_of_f
 
 
+@user_facing
 def hessian(f, wrt=0, *, argnums=None, optimize=True):
     """The Hessian of scalar-valued ``f``, one Hessian-vector product per input entry.
 

@@ -285,3 +285,13 @@ def test_float32_is_kept_and_complex_refused(model):
     assert isinstance(dw, np.float32)
     with pytest.raises(gradc.NonDifferentiableError, match="complex inputs"):
         gradc.grad(model.loss)(np.array([0.3 + 1j]), -0.8)
+
+
+def test_compile_errors_come_without_gradc_internal_frames(module_from_source):
+    import traceback
+
+    m = module_from_source("import numpy as np\ndef f(x):\n    return np.sum(np.cumprod(x))\n")
+    with pytest.raises(gradc.UnsupportedSyntaxError) as caught:
+        gradc.grad(m.f)
+    frames = traceback.extract_tb(caught.value.__traceback__)
+    assert [f.name for f in frames][1:] == ["wrapper"]  # after the caller: the API only
