@@ -36,6 +36,7 @@ ROWS = {
     "max": Row("np.sum(np.max(x, axis=1) ** 2)", ((3, 4),)),
     "min": Row("np.min(x * x)", ((5,),)),
     "norm": Row("np.linalg.norm(x) ** 3", ((3, 4),)),
+    "float": Row("float(np.sum(x * x)) ** 2 * np.sum(x)", ((3,),)),
     "cumsum": Row("np.sum(np.sin(np.cumsum(x * y, axis=1)))", ((3, 4), (4,))),
     "flip": Row("np.sum(np.flip(x, axis=0) * y)", ((3, 2), (3, 2))),
     "transpose": Row("np.sum(np.transpose(x) @ y)", ((3, 2), (3, 4))),

@@ -209,3 +209,16 @@ def test_chained_assignment_binds_one_value_to_each_name(module_from_source):
     assert np.allclose(gradc.grad(m.f)(x), expected)
     assert np.isclose(gradc.jvp(m.f, (x,), (np.ones(2),))[1], np.sum(expected))
     assert "b = a + 1.0" in gradc.grad(m.f).source  # the value keeps the first name
+
+
+def test_builtin_max_min_and_float_of_numbers(module_from_source):
+    m = module_from_source(
+        "import numpy as np\n\n"
+        "def f(x, y):\n    return max(x, y, 0.5) * min(x * y, 2.0) + float(np.sum(x * y))\n")
+    assert gradc.check_grad(m.f, 0.8, 1.3, wrt=(0, 1)) < 1e-7
+    assert gradc.check_grad(m.f, np.array(0.3), 1.3, wrt=(0, 1)) < 1e-7
+    tangent = gradc.jvp(m.f, (0.8, 1.3), (1.0, 0.0))[1]
+    assert tangent == pytest.approx(gradc.grad(m.f)(0.8, 1.3))
+    bad = module_from_source("import numpy as np\n\ndef f(x):\n    return max(x)\n")
+    with pytest.raises(UnsupportedSyntaxError, match="two or more numbers"):
+        gradc.grad(bad.f)

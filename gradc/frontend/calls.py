@@ -9,7 +9,7 @@ primitive, and the static arguments (``axis=``, ``keepdims=``) known when compil
 import ast
 
 from ..errors import LocatedError
-from ..ir.core import Const
+from ..ir.core import Const, Var
 from ..primitives import (
     BUILTIN_NAMES,
     CONVERSIONS,
@@ -62,6 +62,8 @@ class LibraryCalls(ArrayExpressions):
         lib, spelled, prim = self._resolve_primitive(node.func)
         if prim in _LOSSES:
             return self._loss(node, prim)
+        if lib == "builtins" and spelled in ("max", "min"):
+            return self._builtin_extremum(node, prim, spelled)
         special = self._array_call(node, prim, spelled)
         if special is not None:
             return special
@@ -79,6 +81,17 @@ class LibraryCalls(ArrayExpressions):
             raise self._wrong_count(node, arity, len(args))
         call = PRIMITIVES[prim].operator is not None and lib != "builtins"
         return self._emit(prim, *args, lib=lib, call=call, params=params)
+
+    def _builtin_extremum(self, node: ast.Call, prim: str, spelled: str) -> Var:
+        """max(a, b, ...) and min(a, b, ...) of numbers, as np.maximum and np.minimum
+        (one iterable argument, or key=/default=, are not supported)."""
+        if len(node.args) < 2 or node.keywords:
+            raise self.info.error(node, f"{spelled}() takes two or more numbers here",
+                                  f"for the largest entry of an array use np.{spelled}")
+        value = self._single(node.args[0])
+        for arg in node.args[1:]:
+            value = self._emit(prim, value, self._single(arg))
+        return value
 
     def _array_call(self, node, prim, spelled):
         """Calls whose arguments are sequences, subscripts or sizes (frontend/arrays.py),

@@ -31,8 +31,8 @@ for _spelled in ("add", "subtract", "multiply", "divide", "negative", "less", "l
     NUMPY_NAMES.pop(_spelled)  # written as operators in the accepted language
 NUMPY_NAMES.update({"zeros_like": "full_like", "ones_like": "full_like"})
 MATH_NAMES = {p.math: p.name for p in PRIMITIVES.values() if p.math}
-BUILTIN_NAMES = {"abs": "abs", "pow": "pow"}
-CONVERSIONS = {"int": "int"}  # int(n): a loop bound or size, no gradient
+BUILTIN_NAMES = {"abs": "abs", "pow": "pow", "max": "maximum", "min": "minimum"}
+CONVERSIONS = {"int": "int", "float": "float"}  # int(n): a size, no gradient; float(x)
 # Constructors spelled with an implied fill value: np.zeros_like(x) is full_like(x, 0.0).
 IMPLIED_FILL = {"zeros_like": 0.0, "ones_like": 1.0}
 # Helpers that generated modules define and call (their source is in ir/helpers.py);

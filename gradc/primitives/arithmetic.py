@@ -6,7 +6,7 @@ truth: their records, derivative rules and algebraic simplifications.
 """
 
 from ..ir.core import Const
-from .ops import diagonal_jvp
+from .ops import diagonal_jvp, linear_jvp
 from .record import Primitive, register
 from .rewrites import in_adjoint, is_number, negated, rewritten, unchanged
 
@@ -151,10 +151,17 @@ COMPARISONS = register(
     _comparison("not_equal", "!=", lambda x, y: x != y),
 )
 
-LOGICAL_NOT, INT = register(
+def _float_vjp(ops, g, x, out):  # x may be a 0-d (or size-1) array: g in its shape
+    return (ops.reshape_like(g, x),)
+
+
+LOGICAL_NOT, INT, FLOAT = register(
     Primitive("logical_not", 1, None, syntax="not", elementwise=False,
               differentiable=False, boolean=True, impl=lambda x: not x),
     # int(n): a loop bound or size, no gradient
     Primitive("int", 1, None, syntax="builtin", elementwise=False, differentiable=False,
               impl=int),
+    # float(x): a number, from a float or a one-entry array
+    Primitive("float", 1, None, syntax="builtin", elementwise=False, linear_in=(0,),
+              scalar=True, impl=float, vjp=_float_vjp, jvp=linear_jvp),
 )
