@@ -308,6 +308,26 @@ def test_power_spellings_match_finite_differences(expression):
     assert not bad, f"{expression}: {bad}"
 
 
+# the operators spelled as NumPy's ufuncs: calls, written as calls in the generated code
+UFUNC_SPELLINGS = {"np.add(x, y)": ("add", "np.add("),
+                   "np.subtract(x, y)": ("sub", "np.subtract("),
+                   "np.multiply(x, y)": ("mul", "np.multiply("),
+                   "np.divide(x, y)": ("div", "np.divide("),
+                   "np.true_divide(x, y)": ("div", "np.divide("),
+                   "np.negative(x)": ("neg", "np.negative(")}
+
+
+@pytest.mark.parametrize("expression", sorted(UFUNC_SPELLINGS))
+def test_ufunc_spellings_stay_calls_and_match_finite_differences(expression):
+    name, written = UFUNC_SPELLINGS[expression]
+    arity = PRIMITIVES[name].arity
+    ns = compile_module(source_for(expression, arity))
+    code = [line for line in ns["__text__"].splitlines() if not line.lstrip().startswith("#")]
+    assert any(written in line for line in code), ns["__text__"]
+    bad = gradient_mismatches(ns["grad_f"], ns["f"], sample_points(name))
+    assert not bad, f"{expression}: {bad}"
+
+
 @pytest.mark.parametrize("name", [n for n in USER_FACING if PRIMITIVES[n].math])
 def test_math_spelling_matches_finite_differences(name):
     arity = PRIMITIVES[name].arity

@@ -26,9 +26,10 @@ NUMPY_NAMES = {p.numpy: p.name for p in PRIMITIVES.values() if p.numpy}
 NUMPY_NAMES.update({"absolute": "abs", "fabs": "abs", "pow": "pow", "asin": "arcsin",
                     "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
                     "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2"})
-for _spelled in ("add", "subtract", "multiply", "divide", "negative", "less", "less_equal",
-                 "greater", "greater_equal", "equal", "not_equal"):
+for _spelled in ("less", "less_equal", "greater", "greater_equal", "equal", "not_equal"):
     NUMPY_NAMES.pop(_spelled)  # written as operators in the accepted language
+# np.add(a, b) ... np.negative(x): the operators spelled as ufuncs, kept as calls
+NUMPY_NAMES["true_divide"] = "div"
 NUMPY_NAMES.update({"zeros_like": "full_like", "ones_like": "full_like"})
 MATH_NAMES = {p.math: p.name for p in PRIMITIVES.values() if p.math}
 BUILTIN_NAMES = {"abs": "abs", "pow": "pow"}
