@@ -105,6 +105,7 @@ DOMAINS: dict[str, Domain] = {
     "minimum": Domain(_apart),
     "arctan2": Domain(lambda r: _polar(r, avoid_negative_x_axis=True)),
     "hypot": Domain(_polar),
+    "logaddexp": Domain(lambda r: (_u(r, -3, 3), _u(r, -3, 3))),
     "sign": Domain(lambda r: (_signed(r, 0.1, 3),)),
     # selection: x strictly inside or outside [lo, hi], away from the bounds
     "clip": Domain(lambda r: (_u(r, -3, 3), _u(r, -3.5, -3.2), _u(r, 3.2, 3.5))),
@@ -471,6 +472,12 @@ def test_sqrt_gradient_at_zero_with_math_follows_python_float_semantics():
     ns = compile_module(source_for("math.sqrt(x)", 1))
     with pytest.raises(ZeroDivisionError):
         ns["grad_f"](0.0)
+
+
+def test_logaddexp_gradient_does_not_overflow():
+    ns = compile_module(source_for("np.logaddexp(x, y)", 2))
+    gx, gy = ns["grad_f"](1000.0, 999.0)
+    assert float(gx) == pytest.approx(1 / (1 + math.exp(-1))) and math.isfinite(float(gy))
 
 
 def test_kink_notes_are_declared():
