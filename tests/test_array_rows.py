@@ -37,6 +37,22 @@ ROWS = {
     "min": Row("np.min(x * x)", ((5,),)),
     "norm": Row("np.linalg.norm(x) ** 3", ((3, 4),)),
     "cumsum": Row("np.sum(np.sin(np.cumsum(x * y, axis=1)))", ((3, 4), (4,))),
+    "cumprod": Row("np.sum(np.cumprod(x * y, axis=0) ** 2) + np.sum(np.cumprod(x))",
+                   ((3, 4), (4,)), second_order="cumprod_adjoint has no forward-mode rule"),
+    "full": Row("np.sum(np.full((2, x.shape[0]), x[0] * y) ** 3)", ((3,), ())),
+    "repeat": Row("np.sum(np.repeat(x, 2, axis=1) ** 3) + np.sum(np.repeat(x, [1, 0, 2]) ** 2)",
+                  ((1, 3),)),
+    "tile": Row("np.sum(np.tile(x, (2, 1, 3)) ** 3 * np.arange(36.0).reshape(2, 3, 6))",
+                ((3, 2),)),
+    "roll": Row("np.sum(np.roll(x, 1, axis=0) * y) + np.sum(np.roll(x, (1, -2)) ** 3)",
+                ((3, 2), (3, 2))),
+    "diff": Row("np.sum(np.diff(x) ** 3) + np.sum(np.diff(x, n=2, axis=0) * y) "
+                "+ np.sum(np.diff(x, prepend=1.0) ** 2)", ((4, 3), (2, 3))),
+    "atleast_1d": Row("np.sum(np.atleast_1d(x) ** 3)", ((),)),
+    "atleast_2d": Row("np.sum(np.atleast_2d(x) ** 3 @ y)", ((3,), (3, 2))),
+    "atleast_3d": Row("np.sum(np.atleast_3d(x) ** 3 * y)", ((2, 3), (2, 3, 1))),
+    "cross": Row("np.sum(np.cross(x, y) ** 2) + np.sum(np.cross(x[0], y) ** 3)",
+                 ((2, 3), (2, 3))),
     "flip": Row("np.sum(np.flip(x, axis=0) * y)", ((3, 2), (3, 2))),
     "transpose": Row("np.sum(np.transpose(x) @ y)", ((3, 2), (3, 4))),
     "reshape": Row("np.sum(np.reshape(x, (2, 6)) ** 3)", ((3, 4),)),
@@ -130,3 +146,15 @@ def test_row_hessian_vector_product(losses, name):
     minus = grad(*(a - h * d for a, d in zip(args, v)))
     for product, p, m in itertools.zip_longest(products, plus, minus):
         assert np.allclose(product, (p - m) / (2 * h), rtol=1e-5, atol=1e-6)
+
+
+def test_cumprod_gradient_and_tangent_with_zeros(losses):
+    """np.cumprod's adjoint and tangent never divide by x: zeros give finite derivatives."""
+    x, y = inputs("cumprod")
+    x[1, 2] = x[0, 1] = 0.0
+    assert gradc.check_grad(losses.loss_cumprod, x, y, wrt=(0, 1)) < 1e-6
+    grads = gradc.grad(losses.loss_cumprod, wrt=(0, 1))(x, y)
+    assert all(np.all(np.isfinite(g)) for g in grads)
+    v = (np.ones_like(x), np.ones_like(y))
+    _, tangent = gradc.jvp(losses.loss_cumprod, (x, y), v)
+    assert tangent == pytest.approx(np.sum(grads[0]) + np.sum(grads[1]), rel=1e-9)

@@ -186,6 +186,9 @@ class FunctionEmitter:
             return _call(_attribute("np", "zeros_like"), args[:1])
         return self._as_call(instr, args)
 
+    def _as_full(self, instr, args):  # np.full((n, 3), value): the sizes, then the value
+        return _call(_attribute("np", "full"), [ast.Tuple(args[1:]), args[0]])
+
     def _as_call(self, instr, args):
         prim = instr.op
         if instr.param("lib") == "math":

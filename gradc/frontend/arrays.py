@@ -153,3 +153,13 @@ class ArrayExpressions(LoweringHost):
                                                for s in sizes):
             raise self.info.error(node, f"np.{spelled} sizes must be integers")
         return self._emit(record.name, *sizes)
+
+    def _full(self, node: ast.Call, record):
+        """np.full(shape, value): sizes (constants or run-time numbers), then the value."""
+        if len(node.args) != 2 or node.keywords:
+            raise self.info.error(node, "np.full takes a shape and a fill value here "
+                                        "(no dtype=)")
+        shape, value = node.args
+        dims = shape.elts if isinstance(shape, ast.Tuple) else [shape]
+        sizes = [self._single(d) for d in dims]
+        return self._emit(record.name, self._single(value), *sizes)

@@ -89,6 +89,8 @@ class LibraryCalls(ArrayExpressions):
             return self._join(node, prim, leading=record.sequence_from or 0)
         if form in ("sizes", "range"):
             return self._constructor(node, record, spelled)
+        if form == "fill":
+            return self._full(node, record)
         special = {"array": self._array, "einsum": self._einsum,
                    "scatter": self._scatter_like}.get(form)
         return special(node) if special else None

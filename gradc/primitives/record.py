@@ -40,7 +40,8 @@ class Primitive:
     call_form: str = ""             # how the frontend reads a call whose arguments are not
                                     # plain values: "join" (a list of arrays), "sizes"
                                     # (np.zeros((n, 3))), "range", "array", "einsum",
-                                    # "scatter" (generated code read back)
+                                    # "scatter" (generated code read back), "fill"
+                                    # (np.full(shape, value))
     arity_range: tuple = ()         # (fewest, most) arguments, where they vary
     positional: str = ""            # pass the static parameters by position: "after" the
                                     # arguments (np.reshape) or "before" them (np.einsum)

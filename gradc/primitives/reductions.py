@@ -164,3 +164,28 @@ def _cumsum_vjp(ops, g, x, out, axis=None):
 
 CUMSUM, = register(Primitive("cumsum", 1, "cumsum", elementwise=False, linear_in=(0,),
                              keywords=("axis",), vjp=_cumsum_vjp, jvp=linear_jvp))
+
+
+# ---- running products: adjoint and tangent by recurrences, never dividing by x
+
+def _cumprod_vjp(ops, g, x, out, axis=None):
+    return (ops.cumprod_adjoint(g, x) if axis is None else
+            ops.cumprod_adjoint(g, x, axis=axis),)
+
+
+def _cumprod_tangent_rule(ops, tangent, x, out, axis=None):
+    return (ops.cumprod_tangent(tangent, x) if axis is None else
+            ops.cumprod_tangent(tangent, x, axis=axis))
+
+
+_CUMPROD_TWICE = ("for Hessians through np.cumprod, differentiate np.exp(np.cumsum(np.log(x))) "
+                  "for positive x")
+
+CUMPROD, = register(
+    Primitive("cumprod", 1, "cumprod", elementwise=False, keywords=("axis",),
+              vjp=_cumprod_vjp, jvp=tangent_rule(_cumprod_tangent_rule)),
+    Primitive("cumprod_adjoint", 2, None, elementwise=False, keywords=("axis",), shape_of=1,
+              helper="_cumprod_adjoint", no_vjp=REVERSE_TWICE, no_jvp=_CUMPROD_TWICE),
+    Primitive("cumprod_tangent", 2, None, elementwise=False, keywords=("axis",),
+              helper="_cumprod_tangent", no_vjp=REVERSE_TWICE, no_jvp=_CUMPROD_TWICE),
+)[:1]
