@@ -35,7 +35,12 @@ ROWS = {
                 second_order="product_of_others has no forward-mode rule"),
     "max": Row("np.sum(np.max(x, axis=1) ** 2)", ((3, 4),)),
     "min": Row("np.min(x * x)", ((5,),)),
-    "norm": Row("np.linalg.norm(x) ** 3", ((3, 4),)),
+    "norm": Row("np.linalg.norm(x) ** 3 + np.linalg.norm(x, 'fro') "
+                "+ np.sum(np.linalg.norm(x, 1, axis=1) ** 2) "
+                "+ np.sum(np.linalg.norm(x, np.inf, axis=0) ** 2) "
+                "+ np.sum(np.linalg.norm(x, -np.inf, axis=0)) "
+                "+ np.sum(np.linalg.norm(x, 3, axis=-1, keepdims=True) * x) "
+                "+ np.sum(np.linalg.norm(x, axis=0) * y)", ((3, 4), (4,))),
     "cumsum": Row("np.sum(np.sin(np.cumsum(x * y, axis=1)))", ((3, 4), (4,))),
     "cumprod": Row("np.sum(np.cumprod(x * y, axis=0) ** 2) + np.sum(np.cumprod(x))",
                    ((3, 4), (4,)), second_order="cumprod_adjoint has no forward-mode rule"),

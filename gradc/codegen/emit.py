@@ -11,6 +11,7 @@ Comments cannot live in a Python AST, so each comment is a placeholder statement
 """
 
 import ast
+import math
 
 from ..ir.control import carried_params, loop_body, loop_inits, next_values, stop_flag
 from ..ir.core import Const, Function, Instr, Var, walk
@@ -260,6 +261,9 @@ def _literal(value):
     """A static argument (axis=(0, -1), keepdims=True) as an expression."""
     if isinstance(value, tuple):
         return ast.Tuple([_literal(v) for v in value])
+    if isinstance(value, float) and math.isinf(value):  # np.linalg.norm(x, ord=np.inf)
+        inf = _attribute("np", "inf")
+        return inf if value > 0 else ast.UnaryOp(ast.USub(), inf)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         return ast.UnaryOp(ast.USub(), ast.Constant(-value))
     return ast.Constant(value)

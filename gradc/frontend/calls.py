@@ -7,6 +7,7 @@ primitive, and the static arguments (``axis=``, ``keepdims=``) known when compil
 """
 
 import ast
+import math
 
 from ..errors import LocatedError
 from ..ir.core import Const
@@ -68,6 +69,9 @@ class LibraryCalls(ArrayExpressions):
         arity = PRIMITIVES[prim].arity
         assert arity is not None, "the calls taking any number of arguments are array calls"
         params = self._static_arguments(node, prim, node.args[arity:])
+        check = PRIMITIVES[prim].check
+        if check is not None and (refused := check(**dict(params))) is not None:
+            raise self.info.error(node, *refused)
         args = [self._single(a) for a in node.args[:arity]]
         if lib == "numpy" and spelled in IMPLIED_FILL and len(args) == 1:
             args.append(Const(IMPLIED_FILL[spelled]))
@@ -121,6 +125,12 @@ class LibraryCalls(ArrayExpressions):
                                      f"argument{'s' * (arity > 1)} here, got {got}")
 
     def _static_value(self, node):
+        sign = -1 if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) else 1
+        named = node.operand if sign == -1 else node
+        if (isinstance(named, ast.Attribute) and named.attr == "inf"
+                and isinstance(named.value, ast.Name)
+                and named.value.id in self.info.numpy_aliases):
+            return sign * math.inf  # np.inf, -np.inf (np.linalg.norm's ord)
         try:
             value = ast.literal_eval(node)
         except ValueError:
