@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (each family registers its records)
     elementwise,
     indexing,
     joins,
+    linalg,
     nn,
     reductions,
     shaping,
