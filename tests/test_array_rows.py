@@ -60,6 +60,8 @@ ROWS = {
                  ((2, 3), (2, 3))),
     "det": Row("np.linalg.det(x) ** 2 + np.sum(np.linalg.det(np.stack([x, x @ x])))",
                ((3, 3),)),
+    "logabsdet": Row("np.linalg.slogdet(x)[1] ** 2 "
+                     "+ np.sum(np.linalg.slogdet(np.stack([x, x @ x]))[1])", ((3, 3),)),
     "inv": Row("np.sum(np.linalg.inv(x) * y) + np.sum(np.linalg.inv(np.stack([x, y])) ** 2)",
                ((3, 3), (3, 3))),
     "solve": Row("np.sum(np.linalg.solve(x, y[0]) ** 2) + np.sum(np.linalg.solve(x, y) * y)",

@@ -356,6 +356,10 @@ import numpy as np
 def chol(a):
     return np.sum(np.sin(np.linalg.cholesky(a)))
 
+def slogdet(a):
+    sign, logdet = np.linalg.slogdet(a)
+    return sign * logdet ** 2 + np.linalg.slogdet(a @ a)[1]
+
 def solved(a, b):
     return np.sum(np.linalg.solve(a, b) ** 2) + np.log(np.linalg.det(a)) \\
         + np.sum(np.linalg.inv(a) * b[..., 0])
@@ -391,3 +395,21 @@ def test_solve_det_inv_gradients(module_from_source, b_shape):
     rng = np.random.default_rng(5)
     a, b = _spd(rng), rng.normal(size=b_shape)
     assert gradc.check_grad(module.solved, a, b, wrt=(0, 1)) < 1e-6
+
+
+def test_slogdet_unpacks_into_sign_and_logdet(module_from_source):
+    module = module_from_source(LINALG_SOURCE, "linalg_rules")
+    a = np.random.default_rng(6).normal(size=(3, 3))
+    assert gradc.check_grad(module.slogdet, a) < 1e-6
+    text = compile_source(LINALG_SOURCE, "m.py", functions=["slogdet"])
+    assert "np.linalg.slogdet(a)[1]" in text
+
+
+@pytest.mark.parametrize("body, message", [
+    ("    y = np.linalg.slogdet(a)\n    return y", "this call returns 2 values"),
+    ("    return np.linalg.slogdet(a)[2]", "index a call returning 2 values"),
+    ("    s, l, m = np.linalg.slogdet(a)\n    return l", "cannot unpack 2 values"),
+])
+def test_slogdet_refusals(body, message):
+    with pytest.raises(gradc.UnsupportedSyntaxError, match=message):
+        compile_source(f"import numpy as np\n\ndef f(a):\n{body}\n", "m.py")

@@ -187,6 +187,10 @@ class FunctionEmitter:
             return _call(_attribute("np", "zeros_like"), args[:1])
         return self._as_call(instr, args)
 
+    def _as_item(self, instr, args):  # np.linalg.slogdet(a)[1]
+        call = _call(_attribute("np", instr.op.numpy), args)
+        return ast.Subscript(call, ast.Constant(instr.op.item))
+
     def _as_full(self, instr, args):  # np.full((n, 3), value): the sizes, then the value
         return _call(_attribute("np", "full"), [ast.Tuple(args[1:]), args[0]])
 

@@ -25,7 +25,15 @@ class ArrayExpressions(LoweringHost):
     # ---- indexing
 
     def _subscript(self, node: ast.Subscript):
-        value = self._single(node.value)
+        values = self._values(node.value)
+        if len(values) > 1:  # g(x)[1], np.linalg.slogdet(a)[1]: one entry of the tuple
+            index = node.slice
+            if not (isinstance(index, ast.Constant) and type(index.value) is int
+                    and -len(values) <= index.value < len(values)):
+                raise self.info.error(index, f"index a call returning {len(values)} values "
+                                             "with an int constant below that")
+            return values[index.value]
+        value = values[0]
         pattern, dynamic = self._index_pattern(node.slice)
         return self._emit("getitem", value, *dynamic, params=(("index", pattern),))
 

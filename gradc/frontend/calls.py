@@ -20,6 +20,7 @@ from ..primitives import (
     NN_NAMES,
     NUMPY_NAMES,
     PRIMITIVES,
+    TUPLE_CALLS,
 )
 from .arrays import ArrayExpressions
 from .context import Params
@@ -83,6 +84,20 @@ class LibraryCalls(ArrayExpressions):
             raise self._wrong_count(node, arity, len(args))
         call = PRIMITIVES[prim].operator is not None and lib != "builtins"
         return self._emit(prim, *args, lib=lib, call=call, params=params)
+
+    def _tuple_call(self, node) -> list | None:
+        """The entries of a NumPy call returning a tuple (sign, logabsdet =
+        np.linalg.slogdet(a)), one primitive each; None for any other expression."""
+        if not isinstance(node, ast.Call):
+            return None
+        lib, attr = self._library_function(node.func)
+        parts = TUPLE_CALLS.get(attr) if lib == "numpy" else None
+        if parts is None:
+            return None
+        if len(node.args) != 1 or node.keywords:
+            raise self._wrong_count(node, 1, len(node.args) + len(node.keywords))
+        matrix = self._single(node.args[0])
+        return [self._emit(part, matrix) for part in parts]
 
     def _array_call(self, node, prim, spelled):
         """Calls whose arguments are sequences, subscripts or sizes (frontend/arrays.py),

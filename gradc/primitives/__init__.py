@@ -23,7 +23,12 @@ from .record import PRIMITIVES, Primitive, lookup, register
 __all__ = ["PRIMITIVES", "Primitive", "lookup", "register"]
 
 # Source spellings (numpy names, math names, builtins) -> primitive name.
-NUMPY_NAMES = {p.numpy: p.name for p in PRIMITIVES.values() if p.numpy}
+NUMPY_NAMES = {p.numpy: p.name for p in PRIMITIVES.values() if p.numpy and p.item is None}
+# NumPy calls returning a tuple -> the primitives computing its entries, in order
+TUPLE_CALLS: dict[str, tuple[str, ...]] = {}
+for _part in sorted((p for p in PRIMITIVES.values() if p.item is not None),
+                    key=lambda p: p.item or 0):
+    TUPLE_CALLS[_part.numpy or ""] = TUPLE_CALLS.get(_part.numpy or "", ()) + (_part.name,)
 NUMPY_NAMES.update({"absolute": "abs", "fabs": "abs", "pow": "pow", "asin": "arcsin",
                     "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
                     "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2"})

@@ -3,11 +3,14 @@ np.tril, np.triu and np.swapaxes, which their rules use. Matrices are the last t
 so stacks of matrices work too (mT: the matrix transpose, np.swapaxes(x, -1, -2)):
 
     d = np.linalg.det(a)         ->  a_bar = g * d * inv(a).mT
+    s, l = np.linalg.slogdet(a)  ->  a_bar = l_bar * inv(a).mT   (s has no gradient)
     y = np.linalg.inv(a)         ->  a_bar = -(y.mT @ g @ y.mT)
     x = np.linalg.solve(a, b)    ->  b_bar = solve(a.mT, g);  a_bar = -b_bar x.mT
     L = np.linalg.cholesky(a)    ->  a_bar from S = L^-T phi(L.T @ g) L^-1 (Murray 2016),
                                      on the lower triangle, the only one NumPy reads
 """
+
+import numpy as np
 
 from .ops import linear_jvp, tangent_rule
 from .record import Primitive, register
@@ -48,6 +51,14 @@ def _solve_jvp(ops, instr, index, tangent):
     if index == 1:
         return ops.solve(a, tangent)
     return -ops.solve(a, tangent @ ops.wrap(instr.out))
+
+
+def _logabsdet_vjp(ops, g, a, out):
+    return (_matrix_scalar(ops, g) * _mT(ops, ops.inv(a)),)
+
+
+def _logabsdet_tangent(ops, tangent, a, out):  # d log|det| = trace(a^-1 da)
+    return ops.sum(_mT(ops, ops.inv(a)) * tangent, axis=(-2, -1))
 
 
 def _phi(ops, x):
@@ -96,6 +107,12 @@ register(
     _matrix_function("cholesky", _cholesky_vjp, _cholesky_tangent,
                      kink="cholesky: NumPy reads the lower triangle only, and so does "
                           "the gradient"),
+    # sign, logabsdet = np.linalg.slogdet(a): one primitive per entry of the pair
+    Primitive("slogdet_sign", 1, "linalg.slogdet", elementwise=False, differentiable=False,
+              item=0, syntax="item", impl=lambda a: np.linalg.slogdet(a)[0]),
+    Primitive("logabsdet", 1, "linalg.slogdet", elementwise=False, item=1, syntax="item",
+              impl=lambda a: np.linalg.slogdet(a)[1], vjp=_logabsdet_vjp,
+              jvp=tangent_rule(_logabsdet_tangent)),
     _linear("tril", _tril_vjp, ("k",)),
     _linear("triu", _triu_vjp, ("k",)),
     _linear("swapaxes", _swapaxes_vjp, ("axis1", "axis2"), positional="after"),

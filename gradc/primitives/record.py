@@ -60,6 +60,8 @@ class Primitive:
     foldable: bool = True           # evaluated when compiling if its arguments are constants
     effect: bool = False            # acts on a list (a loop's tape): never merged or reordered
     control: bool = False           # nests blocks (if, for, while)
+    item: int | None = None         # the entry of the tuple its NumPy call returns
+                                    # (np.linalg.slogdet(a)[1]: item 1)
     helper: str | None = None       # the function of ir/helpers.py generated code calls
     helper_needs: tuple = ()        # the helpers that helper calls
     nn: bool = False                # spelled gradc.nn.<name> in user code
