@@ -67,7 +67,7 @@ class Primitive:
     nn: bool = False                # spelled gradc.nn.<name> in user code
     sympy: str = ""                 # the function in sympy, of a0, a1, a2 (elementwise.py)
     sympy_rewrites: tuple = ()      # (expression, in terms of the output Y) pairs to try
-    check: Rule | None = None       # (**keywords) -> (message, hint) refusing them, or None
+    check: Rule | None = None       # (**keywords) -> (message[, hint]) refusing them, or None
     impl: Rule | None = None        # the interpreter's function, where not the spelling's
     vjp: Rule | None = None         # (ops, g, *args, out, **keywords) -> one per argument
     jvp: Rule | None = None         # (ops, instr, index, tangent) -> the tangent's part

@@ -8,7 +8,6 @@ primitives adjoints use to undo them (each is the transpose of another):
     full_like(x, c)         c in x's shape (a gradient that is a constant)
 """
 
-from ..errors import GradcError
 from .ops import linear_jvp
 from .record import Primitive, register
 from .rewrites import spreading
@@ -135,12 +134,25 @@ def _diff_vjp(ops, g, x, out, n=1, axis=-1, prepend=None, append=None):
         g = -ops.diff(g, axis=axis, prepend=0.0, append=0.0)
     if prepend is None and append is None:
         return (g,)
-    if not all(isinstance(v, int | float | None) for v in (prepend, append)):
-        raise GradcError("np.diff: prepend= and append= must be numbers to be differentiated")
     kept = ("slice", None if prepend is None else 1, None if append is None else -1, None)
     whole = ("slice", None, None, None)
     index = (whole,) * axis + (kept,) if axis >= 0 else ("...", kept) + (whole,) * (-axis - 1)
     return (ops.getitem(g, index=index),)
+
+
+def _diff_check(n=1, axis=-1, prepend=None, append=None):
+    if not all(isinstance(v, int | float | None) for v in (prepend, append)):
+        return ("np.diff's prepend= and append= must be numbers here",
+                "join the arrays with np.concatenate first")
+    return None
+
+
+def _required(name, spelled):
+    """A check refusing a call that leaves out the static argument ``name``."""
+    def check(**given):
+        return None if given.get(name) is not None else \
+            (f"np.{spelled} needs {name}= (a constant) here",)
+    return check
 
 
 def _diff_jvp(ops, instr, index, tangent):
@@ -158,11 +170,14 @@ def _helper_adjoint(name, vjp, keywords):
 
 
 register(
-    _shaping("repeat", _repeat_vjp, keywords=("repeats", "axis")),
-    _shaping("tile", _tile_vjp, keywords=("reps",), positional="after"),
-    _shaping("roll", _roll_vjp, keywords=("shift", "axis")),
+    _shaping("repeat", _repeat_vjp, keywords=("repeats", "axis"),
+             check=_required("repeats", "repeat")),
+    _shaping("tile", _tile_vjp, keywords=("reps",), positional="after",
+             check=_required("reps", "tile")),
+    _shaping("roll", _roll_vjp, keywords=("shift", "axis"), check=_required("shift", "roll")),
     Primitive("diff", 1, "diff", elementwise=False, linear_in=(0,),
-              keywords=("n", "axis", "prepend", "append"), vjp=_diff_vjp, jvp=_diff_jvp),
+              keywords=("n", "axis", "prepend", "append"), check=_diff_check,
+              vjp=_diff_vjp, jvp=_diff_jvp),
     _shaping("atleast_1d", _reshape_vjp),
     _shaping("atleast_2d", _reshape_vjp),
     _shaping("atleast_3d", _reshape_vjp),
