@@ -43,7 +43,7 @@ ROWS = {
                 "+ np.sum(np.linalg.norm(x, axis=0) * y)", ((3, 4), (4,))),
     "cumsum": Row("np.sum(np.sin(np.cumsum(x * y, axis=1)))", ((3, 4), (4,))),
     "cumprod": Row("np.sum(np.cumprod(x * y, axis=0) ** 2) + np.sum(np.cumprod(x))",
-                   ((3, 4), (4,)), second_order="cumprod_adjoint has no forward-mode rule"),
+                   ((3, 4), (4,))),
     "full": Row("np.sum(np.full((2, x.shape[0]), x[0] * y) ** 3)", ((3,), ())),
     "repeat": Row("np.sum(np.repeat(x, 2, axis=1) ** 3) + np.sum(np.repeat(x, [1, 0, 2]) ** 2)",
                   ((1, 3),)),
@@ -168,7 +168,8 @@ def test_row_hessian_vector_product(losses, name):
 
 
 def test_cumprod_gradient_and_tangent_with_zeros(losses):
-    """np.cumprod's adjoint and tangent never divide by x: zeros give finite derivatives."""
+    """np.cumprod's adjoint and tangents never divide by x: zeros give finite derivatives,
+    first and second."""
     x, y = inputs("cumprod")
     x[1, 2] = x[0, 1] = 0.0
     assert gradc.check_grad(losses.loss_cumprod, x, y, wrt=(0, 1)) < 1e-6
@@ -177,3 +178,8 @@ def test_cumprod_gradient_and_tangent_with_zeros(losses):
     v = (np.ones_like(x), np.ones_like(y))
     _, tangent = gradc.jvp(losses.loss_cumprod, (x, y), v)
     assert tangent == pytest.approx(np.sum(grads[0]) + np.sum(grads[1]), rel=1e-9)
+    products = gradc.hvp(losses.loss_cumprod, wrt=(0, 1))(x, y, v=v)
+    grad, h = gradc.grad(losses.loss_cumprod, wrt=(0, 1)), 1e-6
+    plus, minus = grad(x + h * v[0], y + h * v[1]), grad(x - h * v[0], y - h * v[1])
+    for product, p, m in zip(products, plus, minus):
+        assert np.allclose(product, (p - m) / (2 * h), rtol=1e-5, atol=1e-6)

@@ -146,6 +146,26 @@ def _cumprod_adjoint(g, x, axis=None):
     return np.moveaxis(before * s, 0, axis)
 
 
+def _cumprod_adjoint_tangent(g, x, t, axis=None):
+    """The tangent of _cumprod_adjoint(g, x, axis) along t (a change of x): the tangents
+    of before[k] and s[k], by the recurrences that define them."""
+    if axis is None:
+        flat = _cumprod_adjoint_tangent(g, np.ravel(x), np.ravel(t), 0)
+        return np.reshape(flat, np.shape(x))
+    g, x = np.moveaxis(np.asarray(g, dtype=float), axis, 0), np.moveaxis(x, axis, 0)
+    t = np.moveaxis(np.broadcast_to(t, np.shape(np.moveaxis(x, 0, axis))), axis, 0)
+    before, s = np.ones(np.shape(x)), np.zeros(np.shape(g))
+    d_before, d_s = np.zeros(np.shape(x)), np.zeros(np.shape(g))
+    for k in range(1, len(x)):
+        before[k] = before[k - 1] * x[k - 1]
+        d_before[k] = d_before[k - 1] * x[k - 1] + before[k - 1] * t[k - 1]
+    s[-1:] = g[-1:]
+    for k in range(len(g) - 2, -1, -1):
+        s[k] = g[k] + x[k + 1] * s[k + 1]
+        d_s[k] = t[k + 1] * s[k + 1] + x[k + 1] * d_s[k + 1]
+    return np.moveaxis(d_before * s + before * d_s, 0, axis)
+
+
 def _cumprod_tangent(t, x, axis=None):
     """The tangent of np.cumprod(x, axis) along t: y_dot[k] = x[k] * y_dot[k - 1] +
     y[k - 1] * t[k], with no division."""

@@ -201,7 +201,7 @@ CUMSUM, = register(Primitive("cumsum", 1, "cumsum", elementwise=False, linear_in
                              keywords=("axis",), vjp=_cumsum_vjp, jvp=linear_jvp))
 
 
-# ---- running products: adjoint and tangent by recurrences, never dividing by x
+# ---- running products: adjoint and tangents by recurrences, never dividing by x
 
 def _cumprod_vjp(ops, g, x, out, axis=None):
     return (ops.cumprod_adjoint(g, x) if axis is None else
@@ -213,14 +213,25 @@ def _cumprod_tangent_rule(ops, tangent, x, out, axis=None):
             ops.cumprod_tangent(tangent, x, axis=axis))
 
 
-_CUMPROD_TWICE = ("for Hessians through np.cumprod, differentiate np.exp(np.cumsum(np.log(x))) "
-                  "for positive x")
+def _cumprod_adjoint_jvp(ops, instr, index, tangent):
+    """Linear in g; along a change of x, the recurrences' own tangents."""
+    g, x = (ops.wrap(arg) for arg in instr.args)
+    keywords = instr.op.keyword_arguments(instr.params)
+    if index == 0:
+        return ops.cumprod_adjoint(tangent, x, **keywords)
+    return ops.cumprod_adjoint_tangent(g, x, tangent, **keywords)
+
+
+_CUMPROD_THRICE = "third derivatives through np.cumprod are not supported"
 
 CUMPROD, = register(
     Primitive("cumprod", 1, "cumprod", elementwise=False, keywords=("axis",),
               vjp=_cumprod_vjp, jvp=tangent_rule(_cumprod_tangent_rule)),
     Primitive("cumprod_adjoint", 2, None, elementwise=False, keywords=("axis",), shape_of=1,
-              helper="_cumprod_adjoint", no_vjp=REVERSE_TWICE, no_jvp=_CUMPROD_TWICE),
+              helper="_cumprod_adjoint", no_vjp=REVERSE_TWICE, jvp=_cumprod_adjoint_jvp),
     Primitive("cumprod_tangent", 2, None, elementwise=False, keywords=("axis",),
-              helper="_cumprod_tangent", no_vjp=REVERSE_TWICE, no_jvp=_CUMPROD_TWICE),
+              helper="_cumprod_tangent", no_vjp=REVERSE_TWICE, no_jvp=_CUMPROD_THRICE),
+    Primitive("cumprod_adjoint_tangent", 3, None, elementwise=False, keywords=("axis",),
+              shape_of=1, helper="_cumprod_adjoint_tangent", no_vjp=REVERSE_TWICE,
+              no_jvp=_CUMPROD_THRICE),
 )[:1]
