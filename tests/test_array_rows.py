@@ -37,7 +37,43 @@ ROWS = {
     "min": Row("np.min(x * x)", ((5,),)),
     "norm": Row("np.linalg.norm(x) ** 3", ((3, 4),)),
     "float": Row("float(np.sum(x * x)) ** 2 * np.sum(x)", ((3,),)),
+    "norm": Row("np.linalg.norm(x) ** 3 + np.linalg.norm(x, 'fro') "
+                "+ np.sum(np.linalg.norm(x, 1, axis=1) ** 2) "
+                "+ np.sum(np.linalg.norm(x, np.inf, axis=0) ** 2) "
+                "+ np.sum(np.linalg.norm(x, -np.inf, axis=0)) "
+                "+ np.sum(np.linalg.norm(x, 3, axis=-1, keepdims=True) * x) "
+                "+ np.sum(np.linalg.norm(x, axis=0) * y)", ((3, 4), (4,))),
     "cumsum": Row("np.sum(np.sin(np.cumsum(x * y, axis=1)))", ((3, 4), (4,))),
+    "cumprod": Row("np.sum(np.cumprod(x * y, axis=0) ** 2) + np.sum(np.cumprod(x))",
+                   ((3, 4), (4,))),
+    "full": Row("np.sum(np.full((2, x.shape[0]), x[0] * y) ** 3)", ((3,), ())),
+    "repeat": Row("np.sum(np.repeat(x, 2, axis=1) ** 3) + np.sum(np.repeat(x, [1, 0, 2]) ** 2)",
+                  ((1, 3),)),
+    "tile": Row("np.sum(np.tile(x, (2, 1, 3)) ** 3 * np.arange(36.0).reshape(2, 3, 6))",
+                ((3, 2),)),
+    "roll": Row("np.sum(np.roll(x, 1, axis=0) * y) + np.sum(np.roll(x, (1, -2)) ** 3)",
+                ((3, 2), (3, 2))),
+    "diff": Row("np.sum(np.diff(x) ** 3) + np.sum(np.diff(x, n=2, axis=0) * y) "
+                "+ np.sum(np.diff(x, prepend=1.0) ** 2)", ((4, 3), (2, 3))),
+    "atleast_1d": Row("np.sum(np.atleast_1d(x) ** 3)", ((),)),
+    "atleast_2d": Row("np.sum(np.atleast_2d(x) ** 3 @ y)", ((3,), (3, 2))),
+    "atleast_3d": Row("np.sum(np.atleast_3d(x) ** 3 * y)", ((2, 3), (2, 3, 1))),
+    "cross": Row("np.sum(np.cross(x, y) ** 2) + np.sum(np.cross(x[0], y) ** 3)",
+                 ((2, 3), (2, 3))),
+    "det": Row("np.linalg.det(x) ** 2 + np.sum(np.linalg.det(np.stack([x, x @ x])))",
+               ((3, 3),)),
+    "logabsdet": Row("np.linalg.slogdet(x)[1] ** 2 "
+                     "+ np.sum(np.linalg.slogdet(np.stack([x, x @ x]))[1])", ((3, 3),)),
+    "inv": Row("np.sum(np.linalg.inv(x) * y) + np.sum(np.linalg.inv(np.stack([x, y])) ** 2)",
+               ((3, 3), (3, 3))),
+    "solve": Row("np.sum(np.linalg.solve(x, y[0]) ** 2) + np.sum(np.linalg.solve(x, y) * y)",
+                 ((3, 3), (3, 3))),
+    "cholesky": Row("np.sum(np.linalg.cholesky(x @ np.transpose(x) + np.eye(3)) ** 3) "
+                    "+ np.sum(np.linalg.cholesky(np.tril(x) @ np.triu(y) + 9 * np.eye(3)))",
+                    ((3, 3), (3, 3))),
+    "tril": Row("np.sum(np.tril(x) ** 3) + np.sum(np.tril(x, k=-1) * y)", ((3, 3), (3, 3))),
+    "triu": Row("np.sum(np.triu(x, 1) ** 3) + np.sum(np.triu(x) * y)", ((3, 3), (3, 3))),
+    "swapaxes": Row("np.sum(np.swapaxes(x, 0, 2) ** 3 * y)", ((2, 3, 4), (4, 3, 2))),
     "flip": Row("np.sum(np.flip(x, axis=0) * y)", ((3, 2), (3, 2))),
     "transpose": Row("np.sum(np.transpose(x) @ y)", ((3, 2), (3, 4))),
     "reshape": Row("np.sum(np.reshape(x, (2, 6)) ** 3)", ((3, 4),)),
@@ -145,3 +181,19 @@ def test_row_in_float32(losses, name):
         assert np.allclose(got, expected, rtol=1e-3, atol=1e-4)
     _, tangent = gradc.jvp(f, narrow, narrow)
     assert np.asarray(tangent).dtype == np.asarray(f(*narrow)).dtype, name
+def test_cumprod_gradient_and_tangent_with_zeros(losses):
+    """np.cumprod's adjoint and tangents never divide by x: zeros give finite derivatives,
+    first and second."""
+    x, y = inputs("cumprod")
+    x[1, 2] = x[0, 1] = 0.0
+    assert gradc.check_grad(losses.loss_cumprod, x, y, wrt=(0, 1)) < 1e-6
+    grads = gradc.grad(losses.loss_cumprod, wrt=(0, 1))(x, y)
+    assert all(np.all(np.isfinite(g)) for g in grads)
+    v = (np.ones_like(x), np.ones_like(y))
+    _, tangent = gradc.jvp(losses.loss_cumprod, (x, y), v)
+    assert tangent == pytest.approx(np.sum(grads[0]) + np.sum(grads[1]), rel=1e-9)
+    products = gradc.hvp(losses.loss_cumprod, wrt=(0, 1))(x, y, v=v)
+    grad, h = gradc.grad(losses.loss_cumprod, wrt=(0, 1)), 1e-6
+    plus, minus = grad(x + h * v[0], y + h * v[1]), grad(x - h * v[0], y - h * v[1])
+    for product, p, m in zip(products, plus, minus):
+        assert np.allclose(product, (p - m) / (2 * h), rtol=1e-5, atol=1e-6)

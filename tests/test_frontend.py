@@ -113,7 +113,16 @@ def test_array_inputs_run_elementwise():
     ("    y = x[..., 0, ...]\n    return y", 4, 10, "one ellipsis"),
     ("    y = x[[0, 1.5]]\n    return y", 4, 14, "an index must be an integer"),
     ("    yield x\n    return x", 4, 4, "generators"),
-    ("    y = np.cumprod(x)\n    return y", 4, 8, "np.cumprod has no derivative rule"),
+    ("    y = np.sort(x)\n    return y", 4, 8, "np.sort has no derivative rule"),
+    ("    y = np.diff(x, prepend=(1, 2))\n    return y", 4, 8,
+     "np.diff's prepend= and append= must be numbers"),
+    ("    y = np.repeat(x)\n    return y", 4, 8, "np.repeat needs repeats="),
+    ("    y = np.linalg.norm(x, 2)\n    return y", 4, 8,
+     "np.linalg.norm with ord=2 has no derivative rule"),
+    ("    y = np.linalg.norm(x, 'nuc')\n    return y", 4, 8,
+     "np.linalg.norm with ord='nuc' has no derivative rule"),
+    ("    y = np.linalg.norm(x, 0.5, axis=0)\n    return y", 4, 8,
+     "np.linalg.norm with ord=0.5 and axis=0 has no derivative rule"),
     ("    y = x.astype(float)\n    return y", 4, 8, "x.astype(...) is not supported"),
     ("    y = x & x\n    return y", 4, 8, "the operator '&' is not supported"),
     ("    y = 'text'\n    return y", 4, 8, "constants of type str"),
@@ -145,10 +154,10 @@ def test_rejections_are_located(body, line, col, message):
 
 
 def test_error_rendering_has_location_source_caret_and_hint():
-    error = rejection("import numpy as np\n\ndef f(x):\n    y = np.cumprod(x)\n    return y\n")
+    error = rejection("import numpy as np\n\ndef f(x):\n    y = np.sort(x)\n    return y\n")
     lines = str(error).splitlines()
-    assert lines[0] == "model.py:4:9: error: np.cumprod has no derivative rule"
-    assert lines[1] == "    y = np.cumprod(x)"
+    assert lines[0] == "model.py:4:9: error: np.sort has no derivative rule"
+    assert lines[1] == "    y = np.sort(x)"
     assert lines[2] == "        ^"
     assert lines[3].startswith("hint: supported: ") and "tanh" in lines[3]
 

@@ -109,6 +109,7 @@ DOMAINS: dict[str, Domain] = {
     "minimum": Domain(_apart),
     "arctan2": Domain(lambda r: _polar(r, avoid_negative_x_axis=True)),
     "hypot": Domain(_polar),
+    "logaddexp": Domain(lambda r: (_u(r, -3, 3), _u(r, -3, 3))),
     "sign": Domain(lambda r: (_signed(r, 0.1, 3),)),
     # selection: x strictly inside or outside [lo, hi], away from the bounds
     "clip": Domain(lambda r: (_u(r, -3, 3), _u(r, -3.5, -3.2), _u(r, 3.2, 3.5))),
@@ -312,6 +313,26 @@ def test_power_spellings_match_finite_differences(expression):
     assert not bad, f"{expression}: {bad}"
 
 
+# the operators spelled as NumPy's ufuncs: calls, written as calls in the generated code
+UFUNC_SPELLINGS = {"np.add(x, y)": ("add", "np.add("),
+                   "np.subtract(x, y)": ("sub", "np.subtract("),
+                   "np.multiply(x, y)": ("mul", "np.multiply("),
+                   "np.divide(x, y)": ("div", "np.divide("),
+                   "np.true_divide(x, y)": ("div", "np.divide("),
+                   "np.negative(x)": ("neg", "np.negative(")}
+
+
+@pytest.mark.parametrize("expression", sorted(UFUNC_SPELLINGS))
+def test_ufunc_spellings_stay_calls_and_match_finite_differences(expression):
+    name, written = UFUNC_SPELLINGS[expression]
+    arity = PRIMITIVES[name].arity
+    ns = compile_module(source_for(expression, arity))
+    code = [line for line in ns["__text__"].splitlines() if not line.lstrip().startswith("#")]
+    assert any(written in line for line in code), ns["__text__"]
+    bad = gradient_mismatches(ns["grad_f"], ns["f"], sample_points(name))
+    assert not bad, f"{expression}: {bad}"
+
+
 @pytest.mark.parametrize("name", [n for n in USER_FACING if PRIMITIVES[n].math])
 def test_math_spelling_matches_finite_differences(name):
     arity = PRIMITIVES[name].arity
@@ -455,6 +476,12 @@ def test_sqrt_gradient_at_zero_with_math_follows_python_float_semantics():
     ns = compile_module(source_for("math.sqrt(x)", 1))
     with pytest.raises(ZeroDivisionError):
         ns["grad_f"](0.0)
+
+
+def test_logaddexp_gradient_does_not_overflow():
+    ns = compile_module(source_for("np.logaddexp(x, y)", 2))
+    gx, gy = ns["grad_f"](1000.0, 999.0)
+    assert float(gx) == pytest.approx(1 / (1 + math.exp(-1))) and math.isfinite(float(gy))
 
 
 def test_kink_notes_are_declared():

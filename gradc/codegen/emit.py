@@ -11,6 +11,7 @@ Comments cannot live in a Python AST, so each comment is a placeholder statement
 """
 
 import ast
+import math
 
 from ..ir.control import carried_params, loop_body, loop_inits, next_values, stop_flag
 from ..ir.core import Const, Function, Instr, Var, walk
@@ -186,6 +187,13 @@ class FunctionEmitter:
             return _call(_attribute("np", "zeros_like"), args[:1])
         return self._as_call(instr, args)
 
+    def _as_item(self, instr, args):  # np.linalg.slogdet(a)[1]
+        call = _call(_attribute("np", instr.op.numpy), args)
+        return ast.Subscript(call, ast.Constant(instr.op.item))
+
+    def _as_full(self, instr, args):  # np.full((n, 3), value): the sizes, then the value
+        return _call(_attribute("np", "full"), [ast.Tuple(args[1:]), args[0]])
+
     def _as_call(self, instr, args):
         prim = instr.op
         if instr.param("lib") == "math":
@@ -257,6 +265,9 @@ def _literal(value):
     """A static argument (axis=(0, -1), keepdims=True) as an expression."""
     if isinstance(value, tuple):
         return ast.Tuple([_literal(v) for v in value])
+    if isinstance(value, float) and math.isinf(value):  # np.linalg.norm(x, ord=np.inf)
+        inf = _attribute("np", "inf")
+        return inf if value > 0 else ast.UnaryOp(ast.USub(), inf)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         return ast.UnaryOp(ast.USub(), ast.Constant(-value))
     return ast.Constant(value)

@@ -25,7 +25,15 @@ class ArrayExpressions(LoweringHost):
     # ---- indexing
 
     def _subscript(self, node: ast.Subscript):
-        value = self._single(node.value)
+        values = self._values(node.value)
+        if len(values) > 1:  # g(x)[1], np.linalg.slogdet(a)[1]: one entry of the tuple
+            index = node.slice
+            if not (isinstance(index, ast.Constant) and type(index.value) is int
+                    and -len(values) <= index.value < len(values)):
+                raise self.info.error(index, f"index a call returning {len(values)} values "
+                                             "with an int constant below that")
+            return values[index.value]
+        value = values[0]
         pattern, dynamic = self._index_pattern(node.slice)
         return self._emit("getitem", value, *dynamic, params=(("index", pattern),))
 
@@ -153,3 +161,13 @@ class ArrayExpressions(LoweringHost):
                                                for s in sizes):
             raise self.info.error(node, f"np.{spelled} sizes must be integers")
         return self._emit(record.name, *sizes)
+
+    def _full(self, node: ast.Call, record):
+        """np.full(shape, value): sizes (constants or run-time numbers), then the value."""
+        if len(node.args) != 2 or node.keywords:
+            raise self.info.error(node, "np.full takes a shape and a fill value here "
+                                        "(no dtype=)")
+        shape, value = node.args
+        dims = shape.elts if isinstance(shape, ast.Tuple) else [shape]
+        sizes = [self._single(d) for d in dims]
+        return self._emit(record.name, self._single(value), *sizes)

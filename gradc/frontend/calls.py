@@ -7,6 +7,7 @@ primitive, and the static arguments (``axis=``, ``keepdims=``) known when compil
 """
 
 import ast
+import math
 
 from ..errors import LocatedError
 from ..ir.core import Const, Var
@@ -19,6 +20,7 @@ from ..primitives import (
     NN_NAMES,
     NUMPY_NAMES,
     PRIMITIVES,
+    TUPLE_CALLS,
 )
 from .arrays import ArrayExpressions
 from .context import Params
@@ -70,6 +72,9 @@ class LibraryCalls(ArrayExpressions):
         arity = PRIMITIVES[prim].arity
         assert arity is not None, "the calls taking any number of arguments are array calls"
         params = self._static_arguments(node, prim, node.args[arity:])
+        check = PRIMITIVES[prim].check
+        if check is not None and (refused := check(**dict(params))) is not None:
+            raise self.info.error(node, *refused)
         args = [self._single(a) for a in node.args[:arity]]
         if lib == "numpy" and spelled in IMPLIED_FILL and len(args) == 1:
             args.append(Const(IMPLIED_FILL[spelled]))
@@ -93,6 +98,20 @@ class LibraryCalls(ArrayExpressions):
             value = self._emit(prim, value, self._single(arg))
         return value
 
+    def _tuple_call(self, node) -> list | None:
+        """The entries of a NumPy call returning a tuple (sign, logabsdet =
+        np.linalg.slogdet(a)), one primitive each; None for any other expression."""
+        if not isinstance(node, ast.Call):
+            return None
+        lib, attr = self._library_function(node.func)
+        parts = TUPLE_CALLS.get(attr) if lib == "numpy" else None
+        if parts is None:
+            return None
+        if len(node.args) != 1 or node.keywords:
+            raise self._wrong_count(node, 1, len(node.args) + len(node.keywords))
+        matrix = self._single(node.args[0])
+        return [self._emit(part, matrix) for part in parts]
+
     def _array_call(self, node, prim, spelled):
         """Calls whose arguments are sequences, subscripts or sizes (frontend/arrays.py),
         as the primitive's record says."""
@@ -102,6 +121,8 @@ class LibraryCalls(ArrayExpressions):
             return self._join(node, prim, leading=record.sequence_from or 0)
         if form in ("sizes", "range"):
             return self._constructor(node, record, spelled)
+        if form == "fill":
+            return self._full(node, record)
         special = {"array": self._array, "einsum": self._einsum,
                    "scatter": self._scatter_like}.get(form)
         return special(node) if special else None
@@ -132,6 +153,12 @@ class LibraryCalls(ArrayExpressions):
                                      f"argument{'s' * (arity > 1)} here, got {got}")
 
     def _static_value(self, node):
+        sign = -1 if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) else 1
+        named = node.operand if sign == -1 else node
+        if (isinstance(named, ast.Attribute) and named.attr == "inf"
+                and isinstance(named.value, ast.Name)
+                and named.value.id in self.info.numpy_aliases):
+            return sign * math.inf  # np.inf, -np.inf (np.linalg.norm's ord)
         try:
             value = ast.literal_eval(node)
         except ValueError:

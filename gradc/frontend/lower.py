@@ -237,7 +237,8 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 and self._user_function(node.func.id)):
             return self._inline(node, node.func.id)
-        return [self._expr(node)]
+        parts = self._tuple_call(node)
+        return [self._expr(node)] if parts is None else parts
 
     def _single(self, node: ast.expr) -> Atom:
         values = self._values(node)

@@ -133,6 +133,78 @@ def _product_of_others(x, axis=None):
     return np.transpose(others, np.argsort(rest + list(axes)))
 
 
+def _cumprod_adjoint(g, x, axis=None):
+    """The adjoint of np.cumprod(x, axis): x_bar[k] = before[k] * s[k], where before[k] is
+    the product of the entries before k and s[k] = g[k] + x[k + 1] * s[k + 1] runs from the
+    end. No division, so zeros are fine."""
+    if axis is None:
+        return np.reshape(_cumprod_adjoint(g, np.ravel(x), 0), np.shape(x))
+    g, x = np.moveaxis(np.asarray(g, dtype=float), axis, 0), np.moveaxis(x, axis, 0)
+    before = np.cumprod(np.concatenate([np.ones_like(x[:1]), x[:-1]]), axis=0)
+    s = np.zeros(np.shape(g))
+    s[-1:] = g[-1:]
+    for k in range(len(g) - 2, -1, -1):
+        s[k] = g[k] + x[k + 1] * s[k + 1]
+    return np.moveaxis(before * s, 0, axis)
+
+
+def _cumprod_adjoint_tangent(g, x, t, axis=None):
+    """The tangent of _cumprod_adjoint(g, x, axis) along t (a change of x): the tangents
+    of before[k] and s[k], by the recurrences that define them."""
+    if axis is None:
+        flat = _cumprod_adjoint_tangent(g, np.ravel(x), np.ravel(t), 0)
+        return np.reshape(flat, np.shape(x))
+    g, x = np.moveaxis(np.asarray(g, dtype=float), axis, 0), np.moveaxis(x, axis, 0)
+    t = np.moveaxis(np.broadcast_to(t, np.shape(np.moveaxis(x, 0, axis))), axis, 0)
+    before, s = np.ones(np.shape(x)), np.zeros(np.shape(g))
+    d_before, d_s = np.zeros(np.shape(x)), np.zeros(np.shape(g))
+    for k in range(1, len(x)):
+        before[k] = before[k - 1] * x[k - 1]
+        d_before[k] = d_before[k - 1] * x[k - 1] + before[k - 1] * t[k - 1]
+    s[-1:] = g[-1:]
+    for k in range(len(g) - 2, -1, -1):
+        s[k] = g[k] + x[k + 1] * s[k + 1]
+        d_s[k] = t[k + 1] * s[k + 1] + x[k + 1] * d_s[k + 1]
+    return np.moveaxis(d_before * s + before * d_s, 0, axis)
+
+
+def _cumprod_tangent(t, x, axis=None):
+    """The tangent of np.cumprod(x, axis) along t: y_dot[k] = x[k] * y_dot[k - 1] +
+    y[k - 1] * t[k], with no division."""
+    if axis is None:
+        return _cumprod_tangent(np.ravel(t), np.ravel(x), 0)
+    t, x = np.moveaxis(np.asarray(t, dtype=float), axis, 0), np.moveaxis(x, axis, 0)
+    t = np.broadcast_to(t, np.shape(x))
+    y = np.cumprod(x, axis=0)
+    tangent = np.zeros(np.shape(x))
+    tangent[:1] = t[:1]
+    for k in range(1, len(x)):
+        tangent[k] = x[k] * tangent[k - 1] + y[k - 1] * t[k]
+    return np.moveaxis(tangent, 0, axis)
+
+
+def _repeat_adjoint(g, like, repeats, axis=None):
+    """The adjoint of np.repeat(like, repeats, axis): each entry's copies' gradients summed."""
+    if axis is None:
+        return np.reshape(_repeat_adjoint(g, np.ravel(like), repeats, 0), np.shape(like))
+    copies = np.moveaxis(g, axis, 0)
+    n = np.shape(like)[axis]
+    grad = np.zeros((n,) + np.shape(copies)[1:])
+    np.add.at(grad, np.repeat(np.arange(n), repeats), copies)  # the entry each copy is of
+    return np.moveaxis(grad, 0, axis)
+
+
+def _tile_adjoint(g, like, reps):
+    """The adjoint of np.tile(like, reps): the copies' gradients summed."""
+    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    ndim = max(len(reps), np.ndim(like))
+    reps = (1,) * (ndim - len(reps)) + reps
+    shape = (1,) * (ndim - np.ndim(like)) + np.shape(like)
+    split = [size for pair in zip(reps, shape) for size in pair]  # (copies, size) per axis
+    summed = np.sum(np.reshape(g, split), axis=tuple(range(0, 2 * ndim, 2)))
+    return np.reshape(summed, np.shape(like))
+
+
 # ---- contractions: np.dot, np.inner and np.tensordot as np.tensordot(a, b, (A, B))
 
 def _contracted_axes(a, b, axes):

@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (each family registers its records)
     elementwise,
     indexing,
     joins,
+    linalg,
     nn,
     reductions,
     shaping,
@@ -22,13 +23,19 @@ from .record import PRIMITIVES, Primitive, lookup, register
 __all__ = ["PRIMITIVES", "Primitive", "lookup", "register"]
 
 # Source spellings (numpy names, math names, builtins) -> primitive name.
-NUMPY_NAMES = {p.numpy: p.name for p in PRIMITIVES.values() if p.numpy}
+NUMPY_NAMES = {p.numpy: p.name for p in PRIMITIVES.values() if p.numpy and p.item is None}
+# NumPy calls returning a tuple -> the primitives computing its entries, in order
+TUPLE_CALLS: dict[str, tuple[str, ...]] = {}
+for _part in sorted((p for p in PRIMITIVES.values() if p.item is not None),
+                    key=lambda p: p.item or 0):
+    TUPLE_CALLS[_part.numpy or ""] = TUPLE_CALLS.get(_part.numpy or "", ()) + (_part.name,)
 NUMPY_NAMES.update({"absolute": "abs", "fabs": "abs", "pow": "pow", "asin": "arcsin",
                     "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
                     "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2"})
-for _spelled in ("add", "subtract", "multiply", "divide", "negative", "less", "less_equal",
-                 "greater", "greater_equal", "equal", "not_equal"):
+for _spelled in ("less", "less_equal", "greater", "greater_equal", "equal", "not_equal"):
     NUMPY_NAMES.pop(_spelled)  # written as operators in the accepted language
+# np.add(a, b) ... np.negative(x): the operators spelled as ufuncs, kept as calls
+NUMPY_NAMES["true_divide"] = "div"
 NUMPY_NAMES.update({"zeros_like": "full_like", "ones_like": "full_like"})
 MATH_NAMES = {p.math: p.name for p in PRIMITIVES.values() if p.math}
 BUILTIN_NAMES = {"abs": "abs", "pow": "pow", "max": "maximum", "min": "minimum"}

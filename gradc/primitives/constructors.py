@@ -1,6 +1,10 @@
-"""Arrays built from sizes: np.zeros, np.ones, np.eye, np.arange. No gradient; their
-arguments are numbers whose values (not shapes) decide the result's shape."""
+"""Arrays built from sizes: np.zeros, np.ones, np.eye, np.arange, np.full. No gradient
+flows to sizes, numbers whose values (not shapes) decide the result's shape; np.full's
+fill value gets the sum of g."""
 
+import numpy as np
+
+from .ops import linear_jvp
 from .record import Primitive, register
 
 
@@ -14,4 +18,16 @@ register(
     _constructor("ones", (1, 1), sequence_from=0, sequence_syntax="tuple"),
     _constructor("eye", (1, 2)),
     _constructor("arange", (1, 3), call_form="range"),  # start, stop, step: any numbers
+)
+
+
+# np.full(shape, value): value spread over a shape of sizes; its gradient is g summed back
+def _full_vjp(ops, g, value, *sizes_and_out):
+    return (ops.unbroadcast(g, value),) + (None,) * (len(sizes_and_out) - 1)
+
+
+FULL, = register(
+    Primitive("full", None, "full", elementwise=False, linear_in=(0,), sizes_from=1,
+              syntax="full", call_form="fill", impl=lambda value, *sizes: np.full(sizes, value),
+              vjp=_full_vjp, jvp=linear_jvp),
 )

@@ -94,6 +94,13 @@ def _einsum_spread_vjp(ops, h, g, like, out, subscripts):
     return ops.einsum(h, subscripts=f"{full}->{kept}"), None
 
 
+def _cross_vjp(ops, g, a, b, out, axis=-1):
+    """<g, a x b> = <a, b x g> = <b, g x a>, each summed back where it was broadcast."""
+    along = {} if axis == -1 else {"axis": axis}
+    return (ops.unbroadcast(ops.cross(b, g, **along), a),
+            ops.unbroadcast(ops.cross(g, a, **along), b))
+
+
 def _product(name, arity, vjp, linear_in=(0, 1), **flags):
     return Primitive(name, arity, name, elementwise=False, linear_in=linear_in, vjp=vjp,
                      jvp=linear_jvp, **flags)
@@ -112,6 +119,7 @@ register(
     _product("inner", 2, _contraction_vjp("inner")),
     _product("outer", 2, _outer_vjp),
     _product("tensordot", 2, _contraction_vjp(None), keywords=("axes",)),
+    _product("cross", 2, _cross_vjp, keywords=("axis",)),
     _product("trace", 1, _trace_vjp, linear_in=(0,)),
     _product("einsum", None, _einsum_vjp, linear_in=_ANY, keywords=("subscripts",),
              positional="before", call_form="einsum"),

@@ -38,6 +38,11 @@ def _row(name, spelled, numpy=None, math=None, rewrites=(), **flags):
                      vjp=_derived_vjp(spelled, rewrites), jvp=diagonal_jvp, **flags)
 
 
+def _logaddexp_vjp(ops, g, x, y, out):
+    """Each argument's share exp(a - out) <= 1: no exp of a large input overflows."""
+    return g * ops.exp(x - out), g * ops.exp(y - out)
+
+
 def _where_vjp(ops, g, condition, x, y, out):  # no gradient flows to the condition
     return None, ops.where(condition, g, 0.0), ops.where(condition, 0.0, g)
 
@@ -76,6 +81,8 @@ register(
     _row("hypot", "sqrt(a0**2 + a1**2)", math="hypot", commutative=True),
     _row("clip", "Min(Max(a0, a1), a2)",
          kink="clip: at a bound the gradient is split evenly, as for maximum"),
+    Primitive("logaddexp", 2, "logaddexp", commutative=True, vjp=_logaddexp_vjp,
+              jvp=diagonal_jvp),
     Primitive("sign", 1, "sign", differentiable=False, jvp=diagonal_jvp),  # slope 0
     Primitive("where", 3, "where", condition=0, vjp=_where_vjp, jvp=diagonal_jvp),
 )

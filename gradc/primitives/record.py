@@ -40,7 +40,8 @@ class Primitive:
     call_form: str = ""             # how the frontend reads a call whose arguments are not
                                     # plain values: "join" (a list of arrays), "sizes"
                                     # (np.zeros((n, 3))), "range", "array", "einsum",
-                                    # "scatter" (generated code read back)
+                                    # "scatter" (generated code read back), "fill"
+                                    # (np.full(shape, value))
     arity_range: tuple = ()         # (fewest, most) arguments, where they vary
     positional: str = ""            # pass the static parameters by position: "after" the
                                     # arguments (np.reshape) or "before" them (np.einsum)
@@ -60,11 +61,14 @@ class Primitive:
     foldable: bool = True           # evaluated when compiling if its arguments are constants
     effect: bool = False            # acts on a list (a loop's tape): never merged or reordered
     control: bool = False           # nests blocks (if, for, while)
+    item: int | None = None         # the entry of the tuple its NumPy call returns
+                                    # (np.linalg.slogdet(a)[1]: item 1)
     helper: str | None = None       # the function of ir/helpers.py generated code calls
     helper_needs: tuple = ()        # the helpers that helper calls
     nn: bool = False                # spelled gradc.nn.<name> in user code
     sympy: str = ""                 # the function in sympy, of a0, a1, a2 (elementwise.py)
     sympy_rewrites: tuple = ()      # (expression, in terms of the output Y) pairs to try
+    check: Rule | None = None       # (**keywords) -> (message[, hint]) refusing them, or None
     impl: Rule | None = None        # the interpreter's function, where not the spelling's
     vjp: Rule | None = None         # (ops, g, *args, out, **keywords) -> one per argument
     jvp: Rule | None = None         # (ops, instr, index, tangent) -> the tangent's part

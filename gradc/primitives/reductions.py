@@ -109,12 +109,45 @@ def _prod_tangent(ops, tangent, x, out, axis=None, keepdims=False):
     return ops.sum(_others(ops, x, axis) * tangent, axis=axis, keepdims=keepdims)
 
 
-def _norm_vjp(ops, g, x, out):
-    return (g / out * x,)
+def _norm_slope(ops, x, out, ord=None, axis=None, keepdims=False):
+    """d norm / d x, spread over x's shape: x / out for the 2-norm (and Frobenius), sign(x)
+    for the 1-norm, sign(x) at the largest (smallest) |x| for ord=inf (-inf), ties split,
+    and sign(x) |x|**(p - 1) / out**(p - 1) for another p."""
+    spread_out = spread_back(ops, out, axis, keepdims)
+    if ord in (None, 2, "fro"):
+        return x / spread_out
+    if ord == 1:
+        return ops.sign(x)
+    if ord in (math.inf, -math.inf):
+        return ops.sign(x) * tie_weights(ops, ops.abs(x), out, axis, keepdims)
+    return ops.sign(x) * (ops.abs(x) / spread_out) ** (ord - 1)
 
 
-def _norm_tangent(ops, tangent, x, out):
-    return ops.sum(x * tangent) / out
+def _norm_vjp(ops, g, x, out, ord=None, axis=None, keepdims=False):
+    return (spread_back(ops, g, axis, keepdims) * _norm_slope(ops, x, out, ord, axis, keepdims),)
+
+
+def _norm_tangent(ops, tangent, x, out, ord=None, axis=None, keepdims=False):
+    slope = _norm_slope(ops, x, out, ord, axis, keepdims)
+    return ops.sum(slope * tangent, axis=axis, keepdims=keepdims)
+
+
+def _norm_check(ord=None, axis=None, keepdims=False):
+    """The norms with rules: the 2-norm and Frobenius norm (ord=None, 'fro'), and the
+    vector p-norms (1, 2, inf, -inf, any p >= 1) along an int axis, where NumPy computes a
+    vector norm whatever x's rank (without axis, ord=1, 2, inf mean matrix norms of a
+    matrix)."""
+    if ord in (None, "fro"):
+        return None
+    hint = (f"give the axis of the vectors, as in np.linalg.norm(x, {ord!r}, axis=-1)"
+            if axis is None else "supported: ord=None, 'fro', or a number p >= 1, inf, -inf "
+                                 "for vector norms along an int axis")
+    vector = isinstance(ord, int | float) and not isinstance(ord, bool) and \
+        (ord >= 1 or ord == -math.inf)
+    if not vector or not isinstance(axis, int):
+        return (f"np.linalg.norm with ord={ord!r}" + ("" if axis is None else
+                f" and axis={axis!r}") + " has no derivative rule", hint)
+    return None
 
 
 def _known_size(emit, instr, shape):
@@ -141,8 +174,10 @@ SUM, MEAN, *_ = register(
     _reduction("min", _extremum_vjp, tangent_rule(_extremum_tangent),
                kink="min: tied entries split the gradient evenly"),
     Primitive("norm", 1, "linalg.norm", elementwise=False, reduction=True,
+              keywords=("ord", "axis", "keepdims"), check=_norm_check,
               vjp=_norm_vjp, jvp=tangent_rule(_norm_tangent),
-              kink="norm: the derivative at 0 is nan"),
+              kink="norm: the derivative at 0 is nan (the 2-norm); the 1-norm's is 0, "
+                   "ties of the inf-norm split it evenly"),
     # the product of the other entries along axis (np.prod's gradient, with no division)
     Primitive("product_of_others", 1, None, elementwise=False, keywords=("axis",),
               shape_of=0, helper="_product_of_others", no_vjp=REVERSE_TWICE,
@@ -164,3 +199,39 @@ def _cumsum_vjp(ops, g, x, out, axis=None):
 
 CUMSUM, = register(Primitive("cumsum", 1, "cumsum", elementwise=False, linear_in=(0,),
                              keywords=("axis",), vjp=_cumsum_vjp, jvp=linear_jvp))
+
+
+# ---- running products: adjoint and tangents by recurrences, never dividing by x
+
+def _cumprod_vjp(ops, g, x, out, axis=None):
+    return (ops.cumprod_adjoint(g, x) if axis is None else
+            ops.cumprod_adjoint(g, x, axis=axis),)
+
+
+def _cumprod_tangent_rule(ops, tangent, x, out, axis=None):
+    return (ops.cumprod_tangent(tangent, x) if axis is None else
+            ops.cumprod_tangent(tangent, x, axis=axis))
+
+
+def _cumprod_adjoint_jvp(ops, instr, index, tangent):
+    """Linear in g; along a change of x, the recurrences' own tangents."""
+    g, x = (ops.wrap(arg) for arg in instr.args)
+    keywords = instr.op.keyword_arguments(instr.params)
+    if index == 0:
+        return ops.cumprod_adjoint(tangent, x, **keywords)
+    return ops.cumprod_adjoint_tangent(g, x, tangent, **keywords)
+
+
+_CUMPROD_THRICE = "third derivatives through np.cumprod are not supported"
+
+CUMPROD, = register(
+    Primitive("cumprod", 1, "cumprod", elementwise=False, keywords=("axis",),
+              vjp=_cumprod_vjp, jvp=tangent_rule(_cumprod_tangent_rule)),
+    Primitive("cumprod_adjoint", 2, None, elementwise=False, keywords=("axis",), shape_of=1,
+              helper="_cumprod_adjoint", no_vjp=REVERSE_TWICE, jvp=_cumprod_adjoint_jvp),
+    Primitive("cumprod_tangent", 2, None, elementwise=False, keywords=("axis",),
+              helper="_cumprod_tangent", no_vjp=REVERSE_TWICE, no_jvp=_CUMPROD_THRICE),
+    Primitive("cumprod_adjoint_tangent", 3, None, elementwise=False, keywords=("axis",),
+              shape_of=1, helper="_cumprod_adjoint_tangent", no_vjp=REVERSE_TWICE,
+              no_jvp=_CUMPROD_THRICE),
+)[:1]

@@ -94,3 +94,93 @@ def _flip_vjp(ops, g, x, out, axis=None):
 
 
 FLIP, = register(_shaping("flip", _flip_vjp, keywords=("axis",)))
+
+
+# ---- copies, shifts and differences along an axis (each linear; its adjoint is its transpose)
+
+def _given(**keywords):
+    """The keywords that were given (None: NumPy's default, left out of the call)."""
+    return {key: value for key, value in keywords.items() if value is not None}
+
+
+def _repeat_vjp(ops, g, x, out, repeats, axis=None):
+    return (ops.repeat_adjoint(g, x, **_given(repeats=repeats, axis=axis)),)
+
+
+def _repeat_adjoint_vjp(ops, h, g, like, out, repeats, axis=None):
+    return ops.repeat(h, **_given(repeats=repeats, axis=axis)), None
+
+
+def _tile_vjp(ops, g, x, out, reps):
+    return (ops.tile_adjoint(g, x, reps=reps),)
+
+
+def _tile_adjoint_vjp(ops, h, g, like, out, reps):
+    return ops.tile(h, reps=reps), None
+
+
+def _roll_vjp(ops, g, x, out, shift, axis=None):
+    back = -shift if isinstance(shift, int) else tuple(-s for s in shift)
+    return (ops.roll(g, **_given(shift=back, axis=axis)),)
+
+
+def _diff_vjp(ops, g, x, out, n=1, axis=-1, prepend=None, append=None):
+    """The transpose of a first difference is minus the difference of g padded with a zero
+    at both ends; n-th differences apply it n times. Entries prepend= and append= filled
+    (numbers) are then cut off."""
+    if n == 0:
+        return (g,)
+    for _ in range(n):
+        g = -ops.diff(g, axis=axis, prepend=0.0, append=0.0)
+    if prepend is None and append is None:
+        return (g,)
+    kept = ("slice", None if prepend is None else 1, None if append is None else -1, None)
+    whole = ("slice", None, None, None)
+    index = (whole,) * axis + (kept,) if axis >= 0 else ("...", kept) + (whole,) * (-axis - 1)
+    return (ops.getitem(g, index=index),)
+
+
+def _diff_check(n=1, axis=-1, prepend=None, append=None):
+    if not all(isinstance(v, int | float | None) for v in (prepend, append)):
+        return ("np.diff's prepend= and append= must be numbers here",
+                "join the arrays with np.concatenate first")
+    return None
+
+
+def _required(name, spelled):
+    """A check refusing a call that leaves out the static argument ``name``."""
+    def check(**given):
+        return None if given.get(name) is not None else \
+            (f"np.{spelled} needs {name}= (a constant) here",)
+    return check
+
+
+def _diff_jvp(ops, instr, index, tangent):
+    """np.diff of the tangent; the numbers prepend= and append= add have no tangent."""
+    keywords = instr.op.keyword_arguments(instr.params)
+    pads = {key: 0.0 for key in ("prepend", "append") if key in keywords}
+    return ops.call(instr.op, tangent, **{**keywords, **pads})
+
+
+def _helper_adjoint(name, vjp, keywords):
+    """The adjoint of a copying primitive, g summed back into the shape of ``like``."""
+    return Primitive(name, 2, None, elementwise=False, linear_in=(0,), shape_of=1,
+                     shape_only=1, keywords=keywords, helper=f"_{name}", vjp=vjp,
+                     jvp=linear_jvp)
+
+
+register(
+    _shaping("repeat", _repeat_vjp, keywords=("repeats", "axis"),
+             check=_required("repeats", "repeat")),
+    _shaping("tile", _tile_vjp, keywords=("reps",), positional="after",
+             check=_required("reps", "tile")),
+    _shaping("roll", _roll_vjp, keywords=("shift", "axis"), check=_required("shift", "roll")),
+    Primitive("diff", 1, "diff", elementwise=False, linear_in=(0,),
+              keywords=("n", "axis", "prepend", "append"), check=_diff_check,
+              vjp=_diff_vjp, jvp=_diff_jvp),
+    _shaping("atleast_1d", _reshape_vjp),
+    _shaping("atleast_2d", _reshape_vjp),
+    _shaping("atleast_3d", _reshape_vjp),
+    _helper_adjoint("repeat_adjoint", _repeat_adjoint_vjp, ("repeats", "axis")),
+    _helper_adjoint("tile_adjoint", _tile_adjoint_vjp, ("reps",)),
+)
