@@ -35,7 +35,6 @@ ROWS = {
                 second_order="product_of_others has no forward-mode rule"),
     "max": Row("np.sum(np.max(x, axis=1) ** 2)", ((3, 4),)),
     "min": Row("np.min(x * x)", ((5,),)),
-    "norm": Row("np.linalg.norm(x) ** 3", ((3, 4),)),
     "float": Row("float(np.sum(x * x)) ** 2 * np.sum(x)", ((3,),)),
     "norm": Row("np.linalg.norm(x) ** 3 + np.linalg.norm(x, 'fro') "
                 "+ np.sum(np.linalg.norm(x, 1, axis=1) ** 2) "
@@ -171,13 +170,15 @@ def test_row_hessian_vector_product(losses, name):
 
 @pytest.mark.parametrize("name", sorted(ROWS))
 def test_row_in_float32(losses, name):
-    """float32 in, float32 out: no constant or helper of the derivative promotes."""
+    """float32 in, float32 out: no constant or helper of the derivative promotes (where
+    the function itself stays in float32: a float64 constant in it promotes in NumPy)."""
     f = getattr(losses, f"loss_{name}")
     wide = inputs(name)
     narrow = tuple(a.astype(np.float32) for a in wide)
     wrt = tuple(range(len(wide)))
+    stays = np.asarray(f(*narrow)).dtype == np.float32
     for got, expected in zip(gradc.grad(f, wrt=wrt)(*narrow), gradc.grad(f, wrt=wrt)(*wide)):
-        assert got.dtype == np.float32, (name, got.dtype)
+        assert got.dtype == np.float32 or not stays, (name, got.dtype)
         assert np.allclose(got, expected, rtol=1e-3, atol=1e-4)
     _, tangent = gradc.jvp(f, narrow, narrow)
     assert np.asarray(tangent).dtype == np.asarray(f(*narrow)).dtype, name

@@ -10,7 +10,7 @@ import ast
 import math
 
 from ..errors import LocatedError
-from ..ir.core import Const, Var
+from ..ir.core import Atom, Const
 from ..primitives import (
     BUILTIN_NAMES,
     CONVERSIONS,
@@ -87,7 +87,7 @@ class LibraryCalls(ArrayExpressions):
         call = PRIMITIVES[prim].operator is not None and lib != "builtins"
         return self._emit(prim, *args, lib=lib, call=call, params=params)
 
-    def _builtin_extremum(self, node: ast.Call, prim: str, spelled: str) -> Var:
+    def _builtin_extremum(self, node: ast.Call, prim: str, spelled: str) -> Atom:
         """max(a, b, ...) and min(a, b, ...) of numbers, as np.maximum and np.minimum
         (one iterable argument, or key=/default=, are not supported)."""
         if len(node.args) < 2 or node.keywords:

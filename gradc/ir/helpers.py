@@ -139,9 +139,10 @@ def _cumprod_adjoint(g, x, axis=None):
     end. No division, so zeros are fine."""
     if axis is None:
         return np.reshape(_cumprod_adjoint(g, np.ravel(x), 0), np.shape(x))
-    g, x = np.moveaxis(np.asarray(g, dtype=float), axis, 0), np.moveaxis(x, axis, 0)
+    dtype = np.result_type(g, x, 1.0)  # float32 stays float32
+    g, x = np.moveaxis(np.asarray(g, dtype=dtype), axis, 0), np.moveaxis(x, axis, 0)
     before = np.cumprod(np.concatenate([np.ones_like(x[:1]), x[:-1]]), axis=0)
-    s = np.zeros(np.shape(g))
+    s = np.zeros(np.shape(g), dtype=dtype)
     s[-1:] = g[-1:]
     for k in range(len(g) - 2, -1, -1):
         s[k] = g[k] + x[k + 1] * s[k + 1]
@@ -154,10 +155,11 @@ def _cumprod_adjoint_tangent(g, x, t, axis=None):
     if axis is None:
         flat = _cumprod_adjoint_tangent(g, np.ravel(x), np.ravel(t), 0)
         return np.reshape(flat, np.shape(x))
-    g, x = np.moveaxis(np.asarray(g, dtype=float), axis, 0), np.moveaxis(x, axis, 0)
+    dtype = np.result_type(g, x, t, 1.0)
+    g, x = np.moveaxis(np.asarray(g, dtype=dtype), axis, 0), np.moveaxis(x, axis, 0)
     t = np.moveaxis(np.broadcast_to(t, np.shape(np.moveaxis(x, 0, axis))), axis, 0)
-    before, s = np.ones(np.shape(x)), np.zeros(np.shape(g))
-    d_before, d_s = np.zeros(np.shape(x)), np.zeros(np.shape(g))
+    before, s = np.ones(np.shape(x), dtype), np.zeros(np.shape(g), dtype)
+    d_before, d_s = np.zeros(np.shape(x), dtype), np.zeros(np.shape(g), dtype)
     for k in range(1, len(x)):
         before[k] = before[k - 1] * x[k - 1]
         d_before[k] = d_before[k - 1] * x[k - 1] + before[k - 1] * t[k - 1]
@@ -173,10 +175,11 @@ def _cumprod_tangent(t, x, axis=None):
     y[k - 1] * t[k], with no division."""
     if axis is None:
         return _cumprod_tangent(np.ravel(t), np.ravel(x), 0)
-    t, x = np.moveaxis(np.asarray(t, dtype=float), axis, 0), np.moveaxis(x, axis, 0)
+    dtype = np.result_type(t, x, 1.0)
+    t, x = np.moveaxis(np.asarray(t, dtype=dtype), axis, 0), np.moveaxis(x, axis, 0)
     t = np.broadcast_to(t, np.shape(x))
     y = np.cumprod(x, axis=0)
-    tangent = np.zeros(np.shape(x))
+    tangent = np.zeros(np.shape(x), dtype)
     tangent[:1] = t[:1]
     for k in range(1, len(x)):
         tangent[k] = x[k] * tangent[k - 1] + y[k - 1] * t[k]
@@ -189,7 +192,7 @@ def _repeat_adjoint(g, like, repeats, axis=None):
         return np.reshape(_repeat_adjoint(g, np.ravel(like), repeats, 0), np.shape(like))
     copies = np.moveaxis(g, axis, 0)
     n = np.shape(like)[axis]
-    grad = np.zeros((n,) + np.shape(copies)[1:])
+    grad = np.zeros((n,) + np.shape(copies)[1:], dtype=np.result_type(g, like))
     np.add.at(grad, np.repeat(np.arange(n), repeats), copies)  # the entry each copy is of
     return np.moveaxis(grad, 0, axis)
 
