@@ -102,11 +102,10 @@ def test_expand_dims_and_full_like_are_user_functions(module_from_source):
 
 
 # adjoint helpers that only a second reverse pass would meet (hessians are forward over
-# reverse); product_of_others: np.prod's adjoint, with no second derivative yet, and the
-# tangents of np.cumprod and of its adjoint, with no third
-NO_SECOND_ORDER = {"product_of_others", "cumprod_tangent", "cumprod_adjoint_tangent"}
+# reverse); the tangents of np.prod's and np.cumprod's adjoints, with no third derivative
+NO_SECOND_ORDER = {"product_of_others_tangent", "cumprod_tangent", "cumprod_adjoint_tangent"}
 REVERSE_ONLY_ONCE = {"tensordot_adjoint_a", "tensordot_adjoint_b", "part_of",
-                     "cumprod_adjoint"} | NO_SECOND_ORDER
+                     "cumprod_adjoint", "product_of_others"} | NO_SECOND_ORDER
 
 
 def test_array_primitives_have_reverse_and_forward_rules():
@@ -295,3 +294,11 @@ def test_dimensions_shape_len_and_size(module_from_source):
     assert np.allclose(dw, 2 * X.T @ (X @ w) / 5 + 2 * w / 3)
     assert np.allclose(dX, 2 * np.outer(X @ w, w) / 5 + 1 / 15)
     assert "np.size(X, axis=0)" in gradc.grad(module.mean_square).source
+
+
+def test_hessian_through_prod_with_a_zero_entry(module_from_source):
+    """d2/dxi dxj prod(x) is the product of the other entries, zeros included: no division."""
+    m = module_from_source("import numpy as np\ndef f(x):\n    return np.prod(x)\n", "prods")
+    x = np.array([0.0, 2.0, 3.0])
+    expected = np.array([[0.0, 3.0, 2.0], [3.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
+    assert np.array_equal(gradc.hessian(m.f)(x), expected)

@@ -120,17 +120,43 @@ def _product_of_others(x, axis=None):
     from products before and after it: no division, so zeros are fine."""
     x = np.asarray(x)
     x = x.astype(np.result_type(x, 1.0), copy=False)  # float32 stays float32
-    if axis is None:
-        return np.reshape(_product_of_others(np.ravel(x), 0), np.shape(x))
-    axes = tuple(a % x.ndim for a in np.atleast_1d(axis))
-    rest = [a for a in range(x.ndim) if a not in axes]
-    moved = np.transpose(x, rest + list(axes))
-    flat = np.reshape(moved, moved.shape[:len(rest)] + (-1,))
+    flat, restore = _reduced_last(x, axis)
     ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
-    others = np.reshape(before * after, moved.shape)
-    return np.transpose(others, np.argsort(rest + list(axes)))
+    return restore(before * after)
+
+
+def _product_of_others_tangent(t, x, axis=None):
+    """The tangent of _product_of_others(x, axis) along t: the products before and after
+    each entry carried as dual numbers (value, tangent), so still no division."""
+    x = np.asarray(x)
+    x = x.astype(np.result_type(x, t, 1.0), copy=False)
+    flat, restore = _reduced_last(x, axis)
+    dots, _ = _reduced_last(np.broadcast_to(np.asarray(t, x.dtype), x.shape), axis)
+    before, d_before = np.ones_like(flat), np.zeros_like(flat)
+    after, d_after = np.ones_like(flat), np.zeros_like(flat)
+    for k in range(1, flat.shape[-1]):
+        before[..., k] = before[..., k - 1] * flat[..., k - 1]
+        d_before[..., k] = d_before[..., k - 1] * flat[..., k - 1] + \
+            before[..., k - 1] * dots[..., k - 1]
+        after[..., -k - 1] = after[..., -k] * flat[..., -k]
+        d_after[..., -k - 1] = d_after[..., -k] * flat[..., -k] + after[..., -k] * dots[..., -k]
+    return restore(d_before * after + before * d_after)
+
+
+def _reduced_last(x, axis):
+    """x with the reduced axes (None: all) flattened into the last one, and the function
+    that puts an array of that form back in x's layout."""
+    axes = tuple(range(x.ndim)) if axis is None else \
+        tuple(a % x.ndim for a in np.atleast_1d(axis))
+    rest = [a for a in range(x.ndim) if a not in axes]
+    moved = np.transpose(x, rest + list(axes))
+    flat = np.reshape(moved, moved.shape[:len(rest)] + (-1,))
+
+    def restore(values):
+        return np.transpose(np.reshape(values, moved.shape), np.argsort(rest + list(axes)))
+    return flat, restore
 
 
 def _cumprod_adjoint(g, x, axis=None):

@@ -100,6 +100,11 @@ def _others(ops, x, axis):
         ops.product_of_others(x)
 
 
+def _others_tangent(ops, tangent, x, out, axis=None):
+    return ops.product_of_others_tangent(tangent, x, axis=axis) if axis is not None else \
+        ops.product_of_others_tangent(tangent, x)
+
+
 def _prod_vjp(ops, g, x, out, axis=None, keepdims=False):
     others = _others(ops, x, axis)
     return (spread_back(ops, g, axis, keepdims) * others,)
@@ -181,8 +186,12 @@ SUM, MEAN, *_ = register(
     # the product of the other entries along axis (np.prod's gradient, with no division)
     Primitive("product_of_others", 1, None, elementwise=False, keywords=("axis",),
               shape_of=0, helper="_product_of_others", no_vjp=REVERSE_TWICE,
-              no_jvp="for Hessians through np.prod, differentiate "
-                     "np.exp(np.sum(np.log(x))) for positive x"),
+              jvp=tangent_rule(_others_tangent), helper_needs=("_reduced_last",)),
+    # its tangent, for Hessians through np.prod: products before and after as dual numbers
+    Primitive("product_of_others_tangent", 2, None, elementwise=False, keywords=("axis",),
+              shape_of=1, helper="_product_of_others_tangent", no_vjp=REVERSE_TWICE,
+              no_jvp="third derivatives through np.prod are not supported",
+              helper_needs=("_reduced_last",)),
     # a size is a number: the result's shape does not depend on x's
     Primitive("size", 1, "size", elementwise=False, differentiable=False,
               keywords=("axis",), shape_only=0, scalar=True, specialize=_known_size),
