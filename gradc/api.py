@@ -184,6 +184,14 @@ def require_real(f, index, value):
         "cast with .astype(float)")
 
 
+def _kind_named(dtype: str) -> str:
+    """The kind of a dtype that has no ``kind`` (torch.float32, an array API's dtype)."""
+    for word, kind in (("complex", "c"), ("float", "f"), ("bool", "b"), ("int", "i")):
+        if word in dtype:
+            return kind
+    return "f"
+
+
 def _kind(value) -> str:
     """NumPy's kind letter for a value: "f" floating, "i"/"u" integer, "b" bool, "c"
     complex ("f" for what has no dtype but behaves as a number)."""
@@ -191,7 +199,7 @@ def _kind(value) -> str:
         return "f"
     dtype = getattr(value, "dtype", None)
     if dtype is not None:
-        return dtype.kind
+        return getattr(dtype, "kind", None) or _kind_named(str(dtype))
     if isinstance(value, bool):
         return "b"
     if isinstance(value, int):

@@ -296,3 +296,16 @@ def test_compile_errors_come_without_gradc_internal_frames(module_from_source):
         gradc.grad(m.f)
     frames = traceback.extract_tb(caught.value.__traceback__)
     assert [f.name for f in frames][1:] == ["wrapper"]  # after the caller: the API only
+
+
+def test_input_checks_read_dtypes_without_a_kind():
+    """An array of another library (torch.float32 has no .kind) is checked by its name."""
+    from gradc.api import _kind
+
+    class Tensor:
+        def __init__(self, dtype):
+            self.dtype = type("DType", (), {"__str__": lambda self: dtype})()
+
+    kinds = [_kind(Tensor(d)) for d in ("torch.float32", "torch.int64", "torch.bool",
+                                        "torch.complex64")]
+    assert kinds == ["f", "i", "b", "c"]
