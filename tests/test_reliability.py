@@ -338,3 +338,23 @@ def f(x, y):
     for specialize in (False, True):
         dx, dy = gradc.grad(f, wrt=(0, 1), specialize=specialize)(x, y)
         assert np.array_equal(dx, [4.0]) and np.array_equal(dy, np.zeros((1, 3)))
+
+
+def test_a_gradient_a_nested_branch_leaves_a_number_keeps_its_shape(module_from_source):
+    """y's gradient comes through two ifs, one of which folds (specialised) to the number
+    1.0: it is spread back over y's shape (found by the campaign)."""
+    f = module_from_source('''
+import numpy as np
+
+
+def f(x, y, s=2.0):
+    if np.max(y) < -0.5:
+        y = np.where(np.arcsinh(y) < x, np.sin(np.arcsinh(y)), x * 0.25)
+    if not np.max(y) < 0.5:
+        x = y.mean(axis=-1)
+    return np.sum(x)
+''').f
+    x, y = -1.0689140059749647, np.array([1.4373024106623462])
+    for specialize in (False, True):
+        dx, dy = gradc.grad(f, wrt=(0, 1), specialize=specialize)(x, y)
+        assert dx == 0.0 and np.array_equal(dy, [1.0])

@@ -16,10 +16,11 @@ Control flow is reversed structurally (passes/reverse_control.py): an ``if`` by 
 
 from dataclasses import replace
 
-from ..ir.core import Block, Builder, Const, Function, Loc, Param, Var
+from ..ir.control import loop_inits, next_values
+from ..ir.core import Block, Builder, Const, Function, Loc, Param, Var, walk
 from ..primitives.control import IF
 from ..primitives.ops import Ops, apply_vjp
-from ..primitives.shaping import FULL_LIKE
+from ..primitives.shaping import BROADCAST_LIKE, FULL_LIKE
 from .activity import active_values
 from .reverse_control import ControlAdjoints, count_trips, with_pushes
 from .shapes import shape_classes
@@ -122,16 +123,46 @@ class _Sweep(ControlAdjoints):
 def materialize_gradients(fn: Function, wrt: tuple[int, ...]) -> Function:
     """Give constant gradients (after optimization) the shape of their input:
     ``np.full_like(x, c)``, or a float where the source declares ``x: float``; likewise
-    a constant a branch yields as a gradient (a zero the simplifier folded, say)."""
+    a constant a branch yields as a gradient (a zero the simplifier folded, say), and a
+    gradient that branches or loops further up may leave a number is spread over its
+    input's shape (``_broadcast_like(x_bar, x)``, which returns an array as it is)."""
     builder = Builder.after(fn)
     body = list(fn.body)
     values = len(fn.results) - len(wrt)
     grads = []
     for index, grad in zip(wrt, fn.results[values:]):
         builder.body = body
-        grads.append(_shaped_gradient(builder, grad, fn.params[index]))
+        param = fn.params[index]
+        grad = _shaped_gradient(builder, grad, param)
+        if param.shape != () and _may_be_number(grad, _definitions(builder.body)):
+            grad = builder.emit(BROADCAST_LIKE, (grad, param.var),
+                                loc=Loc(0, "", role="grad"), of=param.var)
+        grads.append(grad)
         body = builder.body
     return fn.with_body(body, [*fn.results[:values], *grads])
+
+
+def _definitions(body) -> dict:
+    """Each value a branch or a loop defines -> (the instruction, the out's position)."""
+    return {out: (instr, k) for instr in walk(body) if instr.regions
+            for k, out in enumerate(instr.outs)}
+
+
+def _may_be_number(atom, definitions, seen=None) -> bool:
+    """Whether ``atom`` may be a constant on some path: a branch yields one, or a loop
+    starts from or carries one."""
+    if isinstance(atom, Const):
+        return True
+    seen = set() if seen is None else seen
+    if atom not in definitions or atom in seen:
+        return False
+    seen.add(atom)
+    instr, k = definitions[atom]
+    if instr.op is IF:
+        sources = [block.results[k] for block in instr.regions]
+    else:
+        sources = [loop_inits(instr)[k], next_values(instr)[k]]
+    return any(_may_be_number(s, definitions, seen) for s in sources)
 
 
 def _shaped_gradient(builder, grad, param):
