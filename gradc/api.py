@@ -16,6 +16,7 @@ import numpy as np
 
 from .compiled import compiled_module, describe, source_of
 from .errors import ArgumentError, NonDifferentiableError, user_facing
+from .ir.helpers import _shape_of
 from .options import with_argnums, wrt_options, wrt_positions
 
 
@@ -108,14 +109,6 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     describe(gradient, compiled.get(None))
     gradient.primal = primal
     return gradient
-
-
-def _shape_of(value) -> tuple:
-    """np.shape(value), without its microseconds on a float."""
-    shape = getattr(value, "shape", None)
-    if shape is None:
-        return () if isinstance(value, (float, int)) else np.shape(value)
-    return shape
 
 
 def as_numpy_scalars(values):

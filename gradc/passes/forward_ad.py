@@ -21,6 +21,7 @@ from dataclasses import replace
 from ..ir.core import Builder, Const, Function, Loc, Param, Var
 from ..primitives.control import POP, PUSH
 from ..primitives.ops import Ops, apply_jvp
+from ..primitives.rewrites import is_number
 from ..primitives.shaping import FULL_LIKE
 from .activity import vary
 from .forward_control import ControlTangents
@@ -69,7 +70,7 @@ class _Sweep(ControlTangents):
                   if isinstance(a, Var) and a in self.tangents]
         if active and instr.op.differentiable:
             tangent = _tangent(self.builder, instr, active, self.shapes)
-            if not _is_zero(tangent):  # a constant's tangent: nothing to carry forward
+            if not is_number(tangent, 0):  # a constant's tangent: nothing to carry forward
                 self.tangents[instr.out] = tangent
 
 
@@ -84,7 +85,7 @@ def _tangent(builder, instr, active, shapes):
     for index, tangent in active:
         start = len(builder.body)
         contribution = apply_jvp(ops, instr, index, tangent)
-        if contribution is None or _is_zero(contribution):  # np.where's condition, or an
+        if contribution is None or is_number(contribution, 0):  # np.where's condition, or an
             builder.keep_since(start, [])                    # argument read for its shape
             continue
         builder.keep_since(start, [contribution])
@@ -100,10 +101,6 @@ def _tangent(builder, instr, active, shapes):
     if isinstance(total, Var) and not total.hint and total.of is None:
         total = builder.rename(total, len(builder.body) - 1, of=instr.out, suffix="dot")
     return total
-
-
-def _is_zero(atom):
-    return isinstance(atom, Const) and atom.value == 0
 
 
 def _join_tangent(ops, instr, tangents):

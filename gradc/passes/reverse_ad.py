@@ -20,6 +20,7 @@ from ..ir.control import loop_inits, next_values
 from ..ir.core import Block, Builder, Const, Function, Loc, Param, Var, walk
 from ..primitives.control import IF
 from ..primitives.ops import Ops, apply_vjp
+from ..primitives.rewrites import is_number
 from ..primitives.shaping import BROADCAST_LIKE, FULL_LIKE
 from .activity import active_values
 from .reverse_control import ControlAdjoints, count_trips, with_pushes
@@ -72,7 +73,7 @@ class _Sweep(ControlAdjoints):
 
     def primitive(self, instr):
         g = self.adjoints.pop(instr.out, None)
-        if g is None or _is_zero(g):
+        if g is None or is_number(g, 0):
             return
         builder = self.builder
         loc = replace(instr.loc, role="grad", note=instr.op.kink)
@@ -188,7 +189,3 @@ def _branch_shaped(builder, block, slot, param):
     body, builder.body = builder.body, saved
     results = block.results[:slot] + (result,) + block.results[slot + 1:]
     return Block(block.params, tuple(body), results)
-
-
-def _is_zero(atom):
-    return isinstance(atom, Const) and atom.value == 0
