@@ -16,7 +16,9 @@ import math
 from ..ir.control import carried_params, loop_body, loop_inits, next_values, stop_flag
 from ..ir.core import Const, Function, Instr, Var, walk
 from ..primitives.control import IF, PUSH, WHILE
-from .names import assign_names
+from ..primitives.indexing import SETITEM, WRITES
+from .inplace import writes_in_place
+from .names import LinearOrder, assign_names
 
 # Python's spelling of the records' operators
 _OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
@@ -36,7 +38,9 @@ class FunctionEmitter:
 
     def function(self, fn: Function, name: str, doc: str, returns) -> ast.FunctionDef:
         """``returns``: an atom or a nested tuple of atoms, rendered as the return value."""
-        self.names = assign_names(fn, self.reserved)
+        order = LinearOrder(fn)
+        self.names = assign_names(fn, self.reserved, order)
+        self.in_place = writes_in_place(fn, order.defined, order.last_use, order.at)
         body: list[ast.stmt] = [ast.Expr(ast.Constant(doc))]
         body += self._statements(fn)
         body.append(ast.Return(self._returned(returns)))
@@ -71,6 +75,8 @@ class FunctionEmitter:
                 self.headed.add(key)
             if instr.regions:
                 statements += self._control(instr)
+            elif instr.op in WRITES:
+                statements += self._write(instr)
             else:
                 statements.append(self._assign(instr))
         return statements
@@ -147,6 +153,24 @@ class FunctionEmitter:
                                    for out in instr.outs]
         target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
         return ast.Assign(targets=[target], value=self.expression(instr), type_comment=None)
+
+    def _write(self, instr: Instr) -> list[ast.stmt]:
+        """``out[i] = v`` or ``_add_at(out, np.s_[i], g)``: in place where no one reads
+        the old array again (codegen/inplace.py), else into a copy."""
+        out, (x, value, *rest) = self.names[instr.out.id], instr.args
+        dynamic = [self.atom(a) for a in rest[instr.op.indices_from - 2:]]
+        index = _index(instr.param("index"), dynamic)
+        if instr.op is SETITEM:
+            write: ast.stmt = ast.Assign([ast.Subscript(ast.Name(out), index)],
+                                         self.atom(value), None)
+        else:
+            where = ast.Subscript(_attribute("np", "s_"), index)
+            write = ast.Expr(_call(ast.Name(instr.op.helper),
+                                   [ast.Name(out), where, self.atom(value)]))
+        if id(instr) in self.in_place and self.names.get(getattr(x, "id", None)) == out:
+            return [write]
+        copy = _call(ast.Attribute(self.atom(x), "copy"), [])
+        return [ast.Assign([ast.Name(out, ast.Store())], copy, None), write]
 
     def expression(self, instr: Instr) -> ast.expr:
         """The expression computing ``instr``, in the syntax its record declares; a

@@ -123,8 +123,9 @@ class LibraryCalls(ArrayExpressions):
             return self._constructor(node, record, spelled)
         if form == "fill":
             return self._full(node, record)
-        special = {"array": self._array, "einsum": self._einsum,
-                   "scatter": self._scatter_like}.get(form)
+        if form == "scatter":
+            return self._scatter(node, prim)
+        special = {"array": self._array, "einsum": self._einsum}.get(form)
         return special(node) if special else None
 
     def _static_arguments(self, node: ast.Call, prim: str,

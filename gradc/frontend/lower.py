@@ -14,12 +14,15 @@ inlined (their instructions keep their own source lines).
 import ast
 
 from ..ir.core import Atom, Builder, Const, Function, Instr, Loc, Param, Var
+from ..primitives.indexing import ADD_AT
 from .calls import HELPER_NAMES, LibraryCalls
 from .conditions import Conditions
 from .context import Params
 from .control import ControlFlow
 from .depth import check_depth
 from .loops import Loops
+from .storage import Memory
+from .writes import Writes
 from .source import ModuleInfo, constant_value, library_constant
 from .unsupported import expression_hint, statement_hint
 
@@ -36,7 +39,10 @@ def lower_function(info: ModuleInfo, name: str) -> Function:
     builder = Builder()
     params = _lower_signature(info, node, builder)
     env = {p.name: p.var for p in params}
-    results = _FunctionLowering(info, builder, (name,)).lower_body(node, env)
+    memory = Memory()
+    for param, arg in zip(params, node.args.posonlyargs + node.args.args):
+        memory.new(param.var, 1, array=_annotated_array(arg.annotation))
+    results = _FunctionLowering(info, builder, (name,), memory).lower_body(node, env)
     return Function(name, tuple(params), tuple(builder.body), tuple(results),
                     info.filename, ast.get_docstring(node) or "",
                     tuple_result=_returns_tuple(node))
@@ -82,6 +88,12 @@ def _annotated_shape(annotation):
     return None
 
 
+def _annotated_array(annotation) -> bool:
+    """x: np.ndarray, x: NDArray[np.float64], x: "np.ndarray"."""
+    text = ast.unparse(annotation) if annotation is not None else ""
+    return "ndarray" in text or "NDArray" in text
+
+
 def _declared(annotation) -> str:
     return "int" if isinstance(annotation, ast.Name) and annotation.id == "int" else "float"
 
@@ -96,14 +108,15 @@ def _check_decorator(info, node):
     raise info.error(node, "only gradc's own decorators are supported on compiled functions")
 
 
-class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
+class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes):
     """Lowers the statements of one function body into a shared builder; the parts it
     is assembled from share what context.LoweringHost declares."""
 
     def __init__(self, info: ModuleInfo, builder: Builder, call_stack: tuple[str, ...],
-                 call_line: int = 0):
+                 memory: Memory, call_line: int = 0):
         self.info = info
         self.builder = builder
+        self.memory = memory
         self.call_stack = call_stack
         self.call_line = call_line  # where this inlined body was called from
         self.env = {}
@@ -148,6 +161,8 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
             self._while(stmt)
         elif isinstance(stmt, ast.Expr) and _tape_append(stmt.value):
             self._push(stmt.value)
+        elif isinstance(stmt, ast.Expr) and _is_call_of(stmt.value, ADD_AT.helper):
+            self._add_at(stmt.value)
         else:
             message, hint = statement_hint(stmt)
             raise self.info.error(stmt, message, hint)
@@ -169,9 +184,7 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
             for name, atom in zip(target.elts, values):
                 self._bind(name.id, atom)
         elif isinstance(target, ast.Subscript):
-            raise self.info.error(target, "assignment into an array (x[i] = v) is not supported",
-                                  "arrays are values here: build the new array with np.where "
-                                  "(to replace entries) or np.concatenate (to join parts)")
+            self._write_entries(target, self._single(value))
         else:
             raise self.info.error(target, "only assignment to names is supported")
 
@@ -190,12 +203,15 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
 
     def _augmented(self, stmt: ast.AugAssign):
         op = _BINOPS.get(type(stmt.op))
-        if isinstance(stmt.target, ast.Subscript):
-            self._assign(stmt.target, stmt.value)  # the same error as x[i] = v
+        if op is not None and isinstance(stmt.target, ast.Subscript):
+            return self._write_entries(stmt.target, self._single(stmt.value), op)
         if op is None or not isinstance(stmt.target, ast.Name):
-            raise self.info.error(stmt, "only += -= *= /= **= on names are supported")
-        current = self._name(stmt.target)
-        self._bind(stmt.target.id, self._emit(op, current, self._single(stmt.value)))
+            raise self.info.error(stmt, "only += -= *= /= **= //= %= @= on names and "
+                                        "entries (x[i] += v) are supported")
+        value = self._single(stmt.value)
+        if not self._write_whole(stmt.target, value, op):  # a number, or an array no one
+            current = self._name(stmt.target)              # else sees: a new value
+            self._bind(stmt.target.id, self._emit(op, current, value))
 
     # ---- tapes: the lists generated adjoints keep, read back for Hessians
 
@@ -212,6 +228,8 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
     def _pop(self, target, call):
         names = target.elts if isinstance(target, ast.Tuple) else [target]
         outs = tuple(self.builder.fresh(n.id) for n in names)
+        for out in outs:  # a value the generated code put on its tape: an array of its own
+            self.memory.new(out, len(self.call_stack), array=True)
         self.builder.body.append(Instr(outs, "pop", (self.env[call.func.value.id],),
                                        loc=self.loc))
         for name, out in zip(names, outs):
@@ -221,6 +239,7 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
         if isinstance(atom, Var) and atom.hint == "":
             atom = self.builder.rename(atom, self.statement_start, hint=name)
         self.env[name] = atom
+        self.memory.stale.pop(name, None)
 
     def _return(self, stmt: ast.Return) -> list[Atom]:
         self.loc = self._loc(stmt)
@@ -295,6 +314,7 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
     def _name(self, node: ast.Name):
         if node.id in self.env and self.env[node.id] not in self.tapes:
             return self.env[node.id]
+        self._check_fresh(node)
         if node.id in self.unavailable:
             raise self.info.error(node, f"'{node.id}' {self.unavailable[node.id]}",
                                   "assign it before the 'if' or loop too")
@@ -311,7 +331,9 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
         """``call``: an operator spelled as a function (np.power, math.pow), which keeps
         the function's semantics (no complex results from negative bases)."""
         params = (("lib", "math"),) * (lib == "math") + (("form", "call"),) * call + params
-        return self.builder.emit(op, args, params=params, loc=self.loc)
+        out = self.builder.emit(op, args, params=params, loc=self.loc)
+        self._track(out, op, args)
+        return out
 
     # ---- calls of user functions (library calls: calls.LibraryCalls)
 
@@ -326,7 +348,7 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
         builder_params = _lower_signature(self.info, callee, _NoFresh())
         bound = self._bind_arguments(node, name, builder_params)
         inner = _FunctionLowering(self.info, self.builder, self.call_stack + (name,),
-                                  node.lineno)
+                                  self.memory, node.lineno)
         results = inner.lower_body(callee, bound)
         self.loc = self._loc(node)
         return results
@@ -364,6 +386,11 @@ class _NoFresh:
 def _tape_method(node, method) -> bool:
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
             and node.func.attr == method and isinstance(node.func.value, ast.Name))
+
+
+def _is_call_of(node, name) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+        and node.func.id == name
 
 
 def _tape_append(node) -> bool:
