@@ -158,16 +158,16 @@ class FunctionEmitter:
         """``out[i] = v`` or ``_add_at(out, np.s_[i], g)``: in place where no one reads
         the old array again (codegen/inplace.py), else into a copy."""
         out, (x, value, *rest) = self.names[instr.out.id], instr.args
-        dynamic = [self.atom(a) for a in rest[instr.op.indices_from - 2:]]
+        dynamic = [self.atom(a) for a in (rest if instr.op is SETITEM else rest[1:])]
         index = _index(instr.param("index"), dynamic)
         if instr.op is SETITEM:
             write: ast.stmt = ast.Assign([ast.Subscript(ast.Name(out), index)],
                                          self.atom(value), None)
         else:
             where = ast.Subscript(_attribute("np", "s_"), index)
-            write = ast.Expr(_call(ast.Name(instr.op.helper),
+            write = ast.Expr(_call(ast.Name(str(instr.op.helper)),
                                    [ast.Name(out), where, self.atom(value)]))
-        if id(instr) in self.in_place and self.names.get(getattr(x, "id", None)) == out:
+        if id(instr) in self.in_place and isinstance(x, Var) and self.names[x.id] == out:
             return [write]
         copy = _call(ast.Attribute(self.atom(x), "copy"), [])
         return [ast.Assign([ast.Name(out, ast.Store())], copy, None), write]

@@ -16,8 +16,8 @@ from ..ir.control import for_instr, while_instr
 from ..ir.core import Atom, Block, Const, Var
 from ..primitives.indexing import ADD_AT
 from .context import LoweringHost
-from .storage import LoopScope
 from .control import FALSE, JUMP_FLAGS, name_hint, returns_in
+from .storage import LoopScope
 
 
 class Loops(LoweringHost):

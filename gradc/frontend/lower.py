@@ -21,10 +21,10 @@ from .context import Params
 from .control import ControlFlow
 from .depth import check_depth
 from .loops import Loops
-from .storage import Memory
-from .writes import Writes
 from .source import ModuleInfo, constant_value, library_constant
+from .storage import Memory
 from .unsupported import expression_hint, statement_hint
+from .writes import Writes
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
            ast.MatMult: "matmul", ast.FloorDiv: "floor_divide", ast.Mod: "mod"}
@@ -161,7 +161,8 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes):
             self._while(stmt)
         elif isinstance(stmt, ast.Expr) and _tape_append(stmt.value):
             self._push(stmt.value)
-        elif isinstance(stmt, ast.Expr) and _is_call_of(stmt.value, ADD_AT.helper):
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and _is_call_of(stmt.value, ADD_AT.helper):
             self._add_at(stmt.value)
         else:
             message, hint = statement_hint(stmt)

@@ -127,13 +127,14 @@ class Writes(LoweringHost):
             raise self.info.error(node, f"'{node.id}' is a number: it has no entries to write")
         return current
 
-    def _written(self, node, name: str, old: Var, new: Var) -> None:
+    def _written(self, node, name: str, old: Atom, new: Atom) -> None:
         """After a write of ``old``'s array giving ``new``: names bound to ``old`` see
         ``new``; names viewing the same memory otherwise cannot be read any more."""
         self._check_writable(node, name, old)
         memory = self.memory
         memory.writes += 1
-        memory.storage[new] = memory.of(old)
+        if isinstance(new, Var):
+            memory.storage[new] = memory.of(old)
         self._bind(name, new)
         new = self.env[name]
         why = (f"shares memory with '{name}', which line {node.lineno} wrote into after "
@@ -147,7 +148,7 @@ class Writes(LoweringHost):
                 del self.env[other]
                 memory.stale[other] = why
 
-    def _check_writable(self, node, name: str, old: Var) -> None:
+    def _check_writable(self, node, name: str, old: Atom) -> None:
         """A write must reach every name that sees the array: refuse one into an array
         a caller of this helper holds, or that a name from before a loop holds and the
         loop does not carry. gradc's own code read back writes in place only where no

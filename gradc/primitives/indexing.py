@@ -21,8 +21,8 @@ Reads inside a loop accumulate their adjoints in place, at the entries read
 from ..ir.core import Const
 from ..ir.indexing import add_at, getitem, scatter_like, setitem, written_part
 from .ops import REVERSE_TWICE, linear_jvp
-from .rewrites import is_number, rewritten
 from .record import Primitive, register
+from .rewrites import is_number, rewritten
 
 
 def _getitem_vjp(ops, g, x, *dynamic_and_out, index):
