@@ -152,15 +152,19 @@ def _input_checker(f, wrt):
     parameters = list(signature.parameters.values())
     positions = [(i, parameters[i].name, parameters[i].default)
                  for i in wrt_indices(f, wrt)[0]]
-    fewest = sum(p.default is inspect.Parameter.empty for p in parameters)
+    positional = [p for p in parameters if p.kind in _POSITIONAL]  # not a partial's keywords
+    fewest = sum(p.default is inspect.Parameter.empty for p in positional)
 
     def check(args, kwargs):
-        if kwargs or not fewest <= len(args) <= len(parameters):  # cheap when positional
+        if kwargs or not fewest <= len(args) <= len(positional):  # cheap when positional
             _bind(f, signature, args, kwargs)
         for index, param, default in positions:
             value = args[index] if index < len(args) else kwargs.get(param, default)
             require_real(f, index, value)
     return check
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def _bind(f, signature, args, kwargs):

@@ -78,10 +78,28 @@ def read_live(f) -> LiveFunction:
     reader = _Reader()
     reader.scope(f)
     top = reader.scopes[0]
-    key = repr([(s.name, s.filename, s.lines, s.bound, sorted(s.names.items()),
-                 _defaults(s.function)) for s in reader.scopes])
+    files = {s.filename: s.lines for s in reader.scopes}  # each file's text once
+    key = repr((sorted(files.items()), [(s.name, s.filename, _where(s.function), s.bound,
+                                         sorted(s.names.items()), _defaults(s.function))
+                                        for s in reader.scopes]))
     return LiveFunction(top.name, top.filename, key, reader.arrays, reader.bindings,
                         reader.scopes)
+
+
+def _where(function) -> tuple:
+    """Which definition in its file ``function`` is: its first line, parameters and (3.11+)
+    first column, which tell apart two lambdas on one line."""
+    return function.__code__.co_firstlineno, _positional(function), \
+        _first_position(function.__code__)
+
+
+def _first_position(code) -> tuple[int, int] | None:
+    """(line, column) where the code's located instructions start (Python 3.11+; RESUME
+    and the like span nothing)."""
+    positions = code.co_positions() if hasattr(code, "co_positions") else ()
+    return min(((line, col) for line, _, col, end in positions
+                if line is not None and col is not None and end is not None and end > col),
+               default=None)
 
 
 def function_name(f) -> str:
@@ -186,9 +204,10 @@ def _unbind(f) -> tuple[types.FunctionType, dict]:
                 raise ArgumentError(f"{function_name(f)} binds {keyword!r}, which is not a "
                                     f"parameter of {f.func.__name__} left to bind")
         by_keyword = [n for n in names if n in f.keywords]
-        left = [n for n in names[names.index(by_keyword[0]):] if n not in f.keywords] \
-            if by_keyword else []
-        if left:
+        required = names[:len(names) - len(f.func.__defaults__ or ())]
+        left = [n for n in names[names.index(by_keyword[0]):]
+                if n not in f.keywords and n in required] if by_keyword else []
+        if left:  # Python would take it by keyword only
             raise ArgumentError(f"{function_name(f)} binds {by_keyword[0]!r} by keyword, "
                                 f"which leaves {left[0]!r} keyword-only; bind the last "
                                 "parameters by keyword, or use a lambda")
@@ -274,7 +293,7 @@ class _Builder:
     def __init__(self, scopes: list[_Scope]):
         self.scopes = scopes
         self.infos: dict[int, ModuleInfo] = {}
-        self.nodes: dict[int, ast.FunctionDef] = {}
+        self.nodes: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
 
     def info(self, index: int) -> ModuleInfo:
         if index in self.infos:
@@ -285,8 +304,11 @@ class _Builder:
         for name, (kind, detail) in scope.names.items():
             self._record(info, name, kind, detail)
         node = self.node(index)
-        info.functions[scope.name] = node
         info.scopes.pop(scope.name, None)
+        if isinstance(node, ast.AsyncFunctionDef):  # refused where it is compiled
+            info.async_functions[scope.name] = node
+            return info
+        info.functions[scope.name] = node
         for param in scope.bound:  # a partial's bound parameters are names now
             _drop_parameter(node, param)
         desugar_methods(node, info.numpy_aliases | info.math_aliases | info.nn_aliases)
@@ -309,15 +331,19 @@ class _Builder:
             info.imported[name] = detail
         elif kind == "function":
             try:  # an error only if the function is called
-                info.functions[name] = self.node(detail)
+                node = self.node(detail)
             except ArgumentError as exc:
                 info.unreadable[name] = f"a function gradc cannot read ({exc})"
                 return
+            if isinstance(node, ast.AsyncFunctionDef):
+                info.unreadable[name] = "an async function"
+                return
+            info.functions[name] = node
             info.scopes[name] = self.info(detail)
         else:
             info.unreadable[name] = detail
 
-    def node(self, index: int) -> ast.FunctionDef:
+    def node(self, index: int) -> ast.FunctionDef | ast.AsyncFunctionDef:
         """The definition of scope ``index``'s function, found in its source by its
         first line (and name, or for a lambda, its parameters and columns)."""
         if index not in self.nodes:
@@ -329,7 +355,7 @@ class _Builder:
         return self.nodes[index]
 
 
-def _definition(scope: _Scope) -> ast.FunctionDef:
+def _definition(scope: _Scope) -> ast.FunctionDef | ast.AsyncFunctionDef:
     function = scope.function
     code = function.__code__
     try:
@@ -349,7 +375,8 @@ def _definition(scope: _Scope) -> ast.FunctionDef:
                                 "gradc cannot tell which to compile: define it with def")
     else:
         for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef) and node.name == function.__name__ and (
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and \
+                    node.name == function.__name__ and (
                     first in (node.lineno, *(d.lineno for d in node.decorator_list))):
                 return node
     raise ArgumentError(f"cannot find {function_name(function)} in {scope.filename} at line "
@@ -359,17 +386,15 @@ def _definition(scope: _Scope) -> ast.FunctionDef:
 def _at_columns(lambdas: list[ast.Lambda], code) -> list[ast.Lambda]:
     """The lambdas whose body holds the code's first located instruction (Python 3.11+
     records columns)."""
-    positions = getattr(code, "co_positions", None)
-    starts = [(line, col) for line, _, col, _ in (positions() if positions else ())
-              if line is not None and col is not None]
-    if not starts:
+    start = _first_position(code)
+    if start is None:
         return lambdas
-    line, col = min(starts)
+    line, col = start
     return [n for n in lambdas if (n.body.lineno, n.body.col_offset) <= (line, col)
             <= (n.body.end_lineno or 0, n.body.end_col_offset or 0)]
 
 
-def _live_defaults(node: ast.FunctionDef, function) -> None:
+def _live_defaults(node: ast.FunctionDef | ast.AsyncFunctionDef, function) -> None:
     """Python evaluated the defaults when the def ran: numbers among them are read from
     the function, not from the source (``scale=2 * np.pi``, or a name rebound since)."""
     defaults = node.args.defaults
