@@ -84,8 +84,8 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
         if shapes not in compiled:
             try:
                 compiled[shapes] = compiled_module(live, replace(options, shapes=shapes))
-            except GradcError as error:  # compiled at a call: gradc's frames say nothing
-                raise error.with_traceback(None) from None
+            except GradcError as error:  # compiled at a call
+                raise error.with_traceback(None) from None  # gradc's own frames left out
             value_and_grads[shapes] = getattr(compiled[shapes], f"value_and_grad_{name}")
             if specialize:  # compiled at a call, so ``gradient`` exists
                 describe(gradient, compiled[shapes])

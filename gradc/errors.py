@@ -17,7 +17,7 @@ def user_facing(function):
         try:
             return function(*args, **kwargs)
         except GradcError as error:
-            raise error.with_traceback(None) from None
+            raise error.with_traceback(None) from None  # gradc's own frames left out
     return wrapper
 
 

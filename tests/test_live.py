@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import traceback
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -323,3 +324,18 @@ def test_where_python_kept_no_source_one_line_says_what_to_do(how):
     assert "cannot read the source of f" in errors[0]
     assert "define it in a file and import it, or in a notebook" in errors[0]
     assert "pipeline.py" not in result.stderr and "live.py" not in result.stderr
+
+
+# ---- the README's snippet
+
+def test_the_readme_snippet_of_where_you_can_use_it_runs(module_from_source):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    section = readme.split("### Where you can use it", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    module = module_from_source(snippet, "readme_snippet")  # a file: functions have source
+    expected = 2 * module.X.T @ (module.X @ module.w - module.y) / 3
+    np.testing.assert_allclose(module.by_lambda, expected)
+    np.testing.assert_allclose(module.by_partial, expected)
+    np.testing.assert_allclose(module.by_closure, 2 * expected)
+    h = 0.1
+    assert module.rate == pytest.approx(-h + h * h * 0.5, rel=1e-12)  # d/dk (1 - hk + (hk)²/2)

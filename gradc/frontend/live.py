@@ -261,12 +261,13 @@ def _library_function(value) -> tuple[str, str] | None:
     if not isinstance(name, str):
         return None
     libraries = [("numpy", np, ""), ("numpy", np.linalg, "linalg."), ("math", math, "")]
-    nn = sys.modules.get("gradc.nn")
-    if nn is not None:
-        libraries.append(("nn", nn, ""))
     for lib, module, prefix in libraries:
         if getattr(module, name, None) is value:
             return lib, prefix + name
+    nn = sys.modules.get("gradc.nn")  # its functions are the helpers', named apart
+    for public in getattr(nn, "__all__", ()):
+        if getattr(nn, public) is value:
+            return "nn", public
     return None
 
 
