@@ -82,13 +82,10 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
 
     def module_for(shapes):
         if shapes not in compiled:
-            try:
-                compiled[shapes] = compiled_module(live, replace(options, shapes=shapes))
-            except GradcError as error:  # compiled at a call
-                raise error.with_traceback(None) from None  # gradc's own frames left out
+            compiled[shapes] = compiled_module(live, replace(options, shapes=shapes))
             value_and_grads[shapes] = getattr(compiled[shapes], f"value_and_grad_{name}")
-            if specialize:  # compiled at a call, so ``gradient`` exists
-                describe(gradient, compiled[shapes])
+            if called:  # compiled at a call: describe what ``gradient`` runs now
+                describe(called[0], compiled[shapes])
         return compiled[shapes]
 
     def recompile():
@@ -97,16 +94,21 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
         live = read_live(primal)
         for memo in (compiled, value_and_grads, gradient_only):
             memo.clear()
-        if not specialize:
-            describe(gradient, module_for(None))
 
-    if not specialize:  # compile now: errors show where grad is called
+    called: list = []  # ``gradient``, once defined
+    if not specialize and not live.missing:  # compile now: errors show where grad is called
         module_for(None)
     check_inputs = _input_checker(primal, wrt)
 
     @functools.wraps(primal)
     def gradient(*args, **kwargs):
         __tracebackhide__ = True  # noqa: F841  (IPython and pytest show the caller's frame)
+        try:
+            return differentiated(args, kwargs)
+        except GradcError as error:  # compiling at a call, or a bad argument
+            raise error.with_traceback(None) from None  # gradc's own frames left out
+
+    def differentiated(args, kwargs):
         check_inputs(args, kwargs)
         if live.bindings and live.changed():
             recompile()
@@ -125,6 +127,7 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
         return (value, grads) if with_value else grads
 
     describe(gradient, compiled.get(None))
+    called.append(gradient)
     gradient.primal = primal
     return gradient
 

@@ -4,6 +4,7 @@ cache key and the recompile when a name holds another value; located errors, and
 one-line refusal where Python kept no source."""
 
 import functools
+import linecache
 import math
 import subprocess
 import sys
@@ -278,16 +279,26 @@ def test_defaults_are_the_values_python_evaluated():
 
 # ---- located errors and refusals
 
-def test_an_unresolved_name_is_named_and_located():
+def test_an_unresolved_name_is_named_and_located_at_the_call():
     def f(x):
         return x * undefined_name  # noqa: F821
+    gradient = gradc.grad(f)  # as Python, which looks the name up when f runs
     with pytest.raises(gradc.UnsupportedSyntaxError) as caught:
-        gradc.grad(f)
+        gradient(1.0)
     message = str(caught.value)
     assert "name 'undefined_name' is not defined" in message
     assert f"{__file__}:{f.__code__.co_firstlineno + 1}:" in message
     frames = traceback.extract_tb(caught.value.__traceback__)[1:]  # after this test's
-    assert [frame.name for frame in frames] == ["wrapper"]  # the API's, which re-raises
+    assert [frame.name for frame in frames] == ["gradient"]  # the API's, which re-raises
+
+
+def test_errors_at_grad_show_no_frame_of_gradc_but_the_one_raising_them():
+    def f(x):
+        return x * np.sort(x)
+    with pytest.raises(gradc.UnsupportedSyntaxError) as caught:
+        gradc.grad(f)
+    frames = traceback.extract_tb(caught.value.__traceback__)[1:]
+    assert [frame.name for frame in frames] == ["wrapper"]
 
 
 def test_a_value_gradc_cannot_read_is_named():
@@ -339,3 +350,34 @@ def test_the_readme_snippet_of_where_you_can_use_it_runs(module_from_source):
     np.testing.assert_allclose(module.by_closure, 2 * expected)
     h = 0.1
     assert module.rate == pytest.approx(-h + h * h * 0.5, rel=1e-12)  # d/dk (1 - hk + (hk)²/2)
+
+
+def test_an_input_of_the_python_313_repl_is_read_from_linecache(monkeypatch):
+    """Python 3.13's REPL keeps each input in linecache as <python-input-N>: gradc reads
+    the input that defined f, and np from the namespace an earlier input filled."""
+    namespace = {"__name__": "__main__"}
+    inputs = ["import numpy as np", "def f(x):\n    return np.sum(np.sin(x))"]
+    for n, text in enumerate(inputs):
+        name = f"<python-input-{n}>"
+        lines = [line + "\n" for line in text.splitlines()]
+        monkeypatch.setitem(linecache.cache, name, (len(text), None, lines, name))
+        exec(compile(text, name, "exec"), namespace)
+    np.testing.assert_allclose(gradc.grad(namespace["f"])(W0), np.cos(W0))
+
+
+def test_a_decorated_function_may_call_a_helper_defined_further_down(module_from_source):
+    """At decoration the helper is not defined yet: the compile waits for the first call,
+    as Python's own lookup of the name does."""
+    module = module_from_source("import numpy as np\nimport gradc\n\n@gradc.grad\n"
+                                "def f(x):\n    return np.sum(helper(x))\n\n"
+                                "def helper(x):\n    return x * x\n")
+    assert module.f.source is None
+    np.testing.assert_allclose(module.f(W0), 2 * W0)
+    assert "def grad_f" in module.f.source
+
+
+def test_a_name_that_stays_undefined_is_refused_at_the_call(module_from_source):
+    module = module_from_source("import gradc\n\n@gradc.grad\ndef f(x):\n"
+                                "    return x * nowhere\n")
+    with pytest.raises(gradc.UnsupportedSyntaxError, match="'nowhere' is not defined"):
+        module.f(1.0)

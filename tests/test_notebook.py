@@ -39,13 +39,14 @@ CELLS = [
     "assert np.allclose(h(w), 2 * w)",
     "def helper(v):\n    return v * v * v",
     "assert np.allclose(h(w), 3 * w ** 2)",
-    # a name that holds nothing: the error names it and its cell and line
-    "try:\n    gradc.grad(lambda v: v * nowhere)\nexcept gradc.UnsupportedSyntaxError as error:\n"
+    # a name that holds nothing when called: the error names it and its cell and line
+    "try:\n    gradc.grad(lambda v: v * nowhere)(w)\n"
+    "except gradc.UnsupportedSyntaxError as error:\n"
     "    message = str(error)\n"
     "assert message.startswith('Cell In[12]:2:'), message\n"
     "assert \"name 'nowhere' is not defined\" in message, message",
-    # the same error uncaught: the traceback shows the cell, not gradc
-    "gradc.grad(lambda v: v * nowhere)",
+    # a value gradc cannot read, uncaught: the traceback shows the cell, not gradc
+    "options = {'scale': 2.0}\ngradc.grad(lambda v: v * options)",
 ]
 
 
@@ -62,6 +63,6 @@ def test_a_notebook_runs_headless(tmp_path):
     error, = [o for o in notebook.cells[-1].outputs if o.output_type == "error"]
     shown = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))
     assert error.ename == "UnsupportedSyntaxError"
-    assert "Cell In[13]:1" in shown and "name 'nowhere' is not defined" in shown
+    assert "Cell In[13]:2" in shown and "'options' is a dict" in shown
     frames = re.findall(r"/gradc/(\w+)\.py", shown)
     assert frames == ["errors"], shown  # the API's, re-raising the error without the rest

@@ -19,6 +19,7 @@ now holds another value (a cell run again, a constant rebound) recompiles.
 """
 
 import ast
+import dis
 import functools
 import linecache
 import math
@@ -60,6 +61,7 @@ class LiveFunction:
     arrays: dict[str, np.ndarray]  # name in the generated module -> the array
     bindings: list[tuple[object, str, object]]  # (globals or cell, name, value read)
     scopes: list[_Scope]
+    missing: list[str]  # names that held nothing (a def further down, not run yet)
 
     def changed(self) -> bool:
         """Whether a name the compile read now holds another value."""
@@ -83,7 +85,7 @@ def read_live(f) -> LiveFunction:
                                          sorted(s.names.items()), _defaults(s.function))
                                         for s in reader.scopes]))
     return LiveFunction(top.name, top.filename, key, reader.arrays, reader.bindings,
-                        reader.scopes)
+                        reader.scopes, reader.missing)
 
 
 def _where(function) -> tuple:
@@ -118,6 +120,7 @@ class _Reader:
         self.arrays: dict[str, np.ndarray] = {}
         self.module_names: dict[str, object] = {}  # generated module's names -> values
         self.bindings: list[tuple[object, str, object]] = []
+        self.missing: list[str] = []
 
     def scope(self, f) -> int:
         if id(f) in self.index:
@@ -133,11 +136,13 @@ class _Reader:
         scope = _Scope(function, name, filename, lines, bound=tuple(bound))
         self.index[id(f)] = len(self.scopes)
         self.scopes.append(scope)
-        for ref in sorted(_referenced(code) - set(bound)):
+        for ref in sorted(_referenced(function) - set(bound)):
             namespace, value = _lookup(function, ref)
-            if value is not _MISSING:
-                self.bindings.append((namespace, ref, value))
-                scope.names[ref] = self.classify(ref, value)
+            self.bindings.append((namespace, ref, value))
+            if value is _MISSING:  # not defined yet (a def further down), or ever
+                self.missing.append(ref)
+            scope.names[ref] = ("missing", None) if value is _MISSING else \
+                self.classify(ref, value)
         for ref, value in bound.items():
             scope.names[ref] = self.classify(ref, value)
         return self.index[id(f)]
@@ -223,16 +228,22 @@ def _positional(function) -> list[str]:
     return list(code.co_varnames[:code.co_argcount])
 
 
-def _referenced(code) -> set[str]:
-    """The names ``code`` and the code nested in it (lambdas, comprehensions) may read
-    from outside: globals, closure cells, and attribute names (harmless extras)."""
-    names: set[str] = set()
-    stack = [code]
+def _referenced(function) -> set[str]:
+    """The names ``function`` and the code nested in it (lambdas, comprehensions) read
+    from outside: its closure cells, and the globals they load (builtins aside)."""
+    builtins = function.__builtins__ if isinstance(function.__builtins__, dict) else \
+        vars(function.__builtins__)
+    names: set[str] = set(function.__code__.co_freevars)
+    stack = [function.__code__]
     while stack:
-        current = stack.pop()
-        names.update(current.co_names, current.co_freevars)
-        stack += [c for c in current.co_consts if isinstance(c, types.CodeType)]
+        code = stack.pop()
+        names.update(i.argval for i in dis.get_instructions(code) if i.opname in _GLOBAL_LOADS
+                     and (i.argval in function.__globals__ or i.argval not in builtins))
+        stack += [c for c in code.co_consts if isinstance(c, types.CodeType)]
     return names
+
+
+_GLOBAL_LOADS = {"LOAD_GLOBAL", "LOAD_NAME"}
 
 
 def _lookup(function, name) -> tuple[object, object]:
@@ -341,7 +352,7 @@ class _Builder:
                 return
             info.functions[name] = node
             info.scopes[name] = self.info(detail)
-        else:
+        elif kind == "unreadable":
             info.unreadable[name] = detail
 
     def node(self, index: int) -> ast.FunctionDef | ast.AsyncFunctionDef:
