@@ -104,18 +104,15 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     def gradient(*args, **kwargs):
         __tracebackhide__ = True  # noqa: F841  (IPython and pytest show the caller's frame)
         try:
-            return differentiated(args, kwargs)
+            check_inputs(args, kwargs)
+            if live.changed():
+                recompile()
+            shapes = tuple(map(_shape_of, args)) if specialize and not kwargs else None
+            if shapes in gradient_only and not with_value:
+                return as_numpy_scalars(gradient_only[shapes](*args))
+            module = module_for(shapes)
         except GradcError as error:  # compiling at a call, or a bad argument
             raise error.with_traceback(None) from None  # gradc's own frames left out
-
-    def differentiated(args, kwargs):
-        check_inputs(args, kwargs)
-        if live.bindings and live.changed():
-            recompile()
-        shapes = tuple(map(_shape_of, args)) if specialize and not kwargs else None
-        if shapes in gradient_only and not with_value:
-            return as_numpy_scalars(gradient_only[shapes](*args))
-        module = module_for(shapes)
         value, grads = value_and_grads[shapes](*args, **kwargs)
         if not isinstance(value, float) and np.ndim(value) != 0:
             raise NonDifferentiableError(

@@ -63,10 +63,18 @@ class LiveFunction:
     scopes: list[_Scope]
     missing: list[str]  # names that held nothing (a def further down, not run yet)
 
+    def __post_init__(self):
+        # split once: changed() runs before every call of a derivative
+        self._globals = [(ns, n, v) for ns, n, v in self.bindings if isinstance(ns, dict)]
+        self._cells = [(ns, n, v) for ns, n, v in self.bindings if not isinstance(ns, dict)]
+
     def changed(self) -> bool:
         """Whether a name the compile read now holds another value."""
-        for namespace, name, value in self.bindings:
-            if _read(namespace, name) is not value:
+        for namespace, name, value in self._globals:
+            if namespace.get(name, _MISSING) is not value:
+                return True
+        for cell, name, value in self._cells:
+            if _read(cell, name) is not value:
                 return True
         return False
 
