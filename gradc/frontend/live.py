@@ -302,8 +302,8 @@ def _default_key(value):
 
 def _no_source(function, filename: str) -> str:
     return (f"cannot read the source of {function.__name__}: it was defined in {filename}, "
-            "where Python keeps no source (the interactive interpreter before Python 3.13, "
-            "python -c, exec of a string); define it in a file and import it, or in a "
+            "where Python keeps no source (the interactive interpreter or python -c before "
+            "Python 3.13, exec of a string); define it in a file and import it, or in a "
             "notebook, IPython or the Python 3.13+ REPL")
 
 
