@@ -17,6 +17,7 @@ import numpy as np
 from .compiled import compiled_module, describe
 from .errors import ArgumentError, GradcError, NonDifferentiableError, user_facing
 from .frontend.live import function_name, read_live
+from .frontend.live import parameters as live_parameters
 from .ir.helpers import _shape_of
 from .options import with_argnums, wrt_options, wrt_positions
 
@@ -149,7 +150,7 @@ def _input_checker(f, wrt):
     """A check that a call's arguments fit ``f``'s signature and that the differentiated
     ones are real-valued (not int or bool)."""
     signature = inspect.signature(f)
-    parameters = list(signature.parameters.values())
+    parameters = live_parameters(f)
     positions = [(i, parameters[i].name, parameters[i].default)
                  for i in wrt_indices(f, wrt)[0]]
     positional = [p for p in parameters if p.kind in _POSITIONAL]  # not a partial's keywords
@@ -179,7 +180,7 @@ def _bind(f, signature, args, kwargs):
 def wrt_indices(f, wrt) -> tuple[tuple[int, ...], bool]:
     """``wrt`` (an index, a name, or a tuple of them) as parameter indices of ``f``, and
     whether a tuple was asked for."""
-    return wrt_positions(list(inspect.signature(f).parameters), function_name(f), wrt)
+    return wrt_positions([p.name for p in live_parameters(f)], function_name(f), wrt)
 
 
 def require_real(f, index, value):
@@ -188,7 +189,7 @@ def require_real(f, index, value):
     kind = _kind(value)
     if kind == "f":
         return
-    name = list(inspect.signature(f).parameters)[index]
+    name = live_parameters(f)[index].name
     if kind == "c":
         raise NonDifferentiableError(
             f"differentiating {function_name(f)} with respect to {name!r}: complex inputs are not "

@@ -15,6 +15,7 @@ from .api import as_numpy_scalars, plain_function, require_real, wrt_indices
 from .compiled import generated_function
 from .errors import ArgumentError, user_facing
 from .frontend.live import function_name
+from .frontend.live import parameters as live_parameters
 from .options import Options, with_argnums
 
 
@@ -230,7 +231,7 @@ def _precision(x):
 def _complete(primal, args):
     """``args`` with the defaults of the parameters left out appended."""
     args = tuple(args)
-    parameters = list(inspect.signature(primal).parameters.values())
+    parameters = live_parameters(primal)
     if len(args) > len(parameters):
         raise ArgumentError(f"{function_name(primal)} takes {len(parameters)} arguments, "
                             f"got {len(args)}")

@@ -136,8 +136,12 @@ def test_partial_wrt_counts_the_parameters_left_as_jax_does():
 def test_partial_refusals():
     with pytest.raises(gradc.ArgumentError, match="leaves 'targets' keyword-only"):
         gradc.grad(functools.partial(least_squares, data=X))
-    weighted = gradc.grad(functools.partial(least_squares, data=X, targets=Y))
+    bound = functools.partial(least_squares, data=X, targets=Y)  # weight: keyword-only
+    weighted = gradc.grad(bound)
     np.testing.assert_allclose(weighted(W0, weight=2.0), 2 * weighted(W0))
+    by_weight = gradc.grad(bound, wrt="weight")(W0, weight=2.0)
+    assert by_weight == pytest.approx(np.sum((X @ W0 - Y) ** 2))
+    assert gradc.jvp(bound, (W0, 1.0), (0.0, 1.0))[1] == pytest.approx(by_weight)
     with pytest.raises(gradc.ArgumentError, match="binds 'nope'"):
         gradc.grad(functools.partial(least_squares, nope=1.0))
     with pytest.raises(gradc.ArgumentError, match="Python functions"):
@@ -394,3 +398,27 @@ def test_code_run_from_a_string_has_no_source_and_one_line_says_so():
     assert str(caught.value).startswith("cannot read the source of f: it was defined in "
                                         "<made up>, where Python keeps no source")
     assert "\n" not in str(caught.value)
+
+
+def test_hessians_of_a_closure_and_a_partial():
+    np.testing.assert_allclose(gradc.hessian(make_loss(2.0))(W0), 4 * X.T @ X)
+    bound = functools.partial(least_squares, data=X, targets=Y)
+    np.testing.assert_allclose(gradc.hvp(bound)(W0, v=W0), 2 * X.T @ X @ W0)
+
+
+def test_the_command_line_reads_functions_passed_as_arguments_from_the_file(tmp_path):
+    """The file is read, never run: a def passed to a solver and a lambda inside the
+    function are inlined as they are from Python."""
+    from gradc.pipeline import compile_source
+
+    source = ("import numpy as np\n\ndef step(f, y, h):\n    return y + h * f(y)\n\n"
+              "def decay(y):\n    return -0.5 * y\n\n"
+              "def loss(y0, k):\n    y = step(decay, y0, 0.1)\n"
+              "    return step(lambda v: -k * v * v, y, 0.1)\n")
+    namespace: dict = {}
+    exec(compile_source(source, "model.py", ["loss"], wrt=(0, 1)), namespace)
+    value, (dy0, dk) = namespace["value_and_grad_loss"](1.0, 2.0)
+    y = 0.95
+    assert value == pytest.approx(y - 0.1 * 2.0 * y * y)
+    assert dy0 == pytest.approx((1 - 0.4 * y) * 0.95)
+    assert dk == pytest.approx(-0.1 * y * y)

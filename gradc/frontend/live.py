@@ -21,6 +21,7 @@ now holds another value (a cell run again, a constant rebound) recompiles.
 import ast
 import dis
 import functools
+import inspect
 import linecache
 import math
 import sys
@@ -110,6 +111,13 @@ def _first_position(code) -> tuple[int, int] | None:
     return min(((line, col) for line, _, col, end in positions
                 if line is not None and col is not None and end is not None and end > col),
                default=None)
+
+
+def parameters(f) -> list[inspect.Parameter]:
+    """``f``'s parameters as compiled: those a functools.partial binds by keyword are
+    fixed, and the ones after them, keyword-only for Python, keep their place."""
+    fixed = f.keywords if isinstance(f, functools.partial) else {}
+    return [p for p in inspect.signature(f).parameters.values() if p.name not in fixed]
 
 
 def function_name(f) -> str:
