@@ -187,8 +187,9 @@ def compile_source(source: str, filename: str, functions=None, wrt=None,
     for each function named (default: every top-level function returning one value);
     forward mode: ``jvp_<name>`` (default: every top-level function). ``wrt`` (default:
     ``options.wrt``) names the arguments to differentiate."""
-    return compile_module(parse_module(source, filename), functions, wrt, options, trace,
-                          command)
+    with _collector_paused():
+        return compile_module(parse_module(source, filename), functions, wrt, options, trace,
+                              command)
 
 
 def compile_module(info: ModuleInfo, functions=None, wrt=None, options=DEFAULTS, trace=None,
