@@ -138,7 +138,7 @@ def test_array_inputs_run_elementwise():
     ("    y = np.exp(x, x)\n    return y", 4, 8, "np.exp takes 1 argument here, got 2"),
     ("    y = np.stack([x, x], 0, 1)\n    return y", 4, 8,
      "np.stack takes 2 arguments here, got 3"),
-    ("    y = lambda: x\n    return y", 4, 8, "lambda"),
+    ("    y = lambda: x\n    return y", 5, 11, "'y' is a function; gradc can only call it"),
     ("    y = [x]\n    return y", 4, 8, "'List' expressions"),
     ("    y = x\n", 4, 4, "may end without returning a value"),
     ("    import os\n    return x", 4, 4, "imports inside the function"),

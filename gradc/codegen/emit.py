@@ -15,6 +15,7 @@ import math
 
 from ..ir.control import carried_params, loop_body, loop_inits, next_values, stop_flag
 from ..ir.core import Const, Function, Instr, Var, walk
+from ..primitives.constructors import GLOBAL
 from ..primitives.control import IF, PUSH, WHILE
 from ..primitives.indexing import SETITEM, WRITES
 from .inplace import writes_in_place
@@ -41,6 +42,8 @@ class FunctionEmitter:
         order = LinearOrder(fn)
         self.names = assign_names(fn, self.reserved, order)
         self.in_place = writes_in_place(fn, order.defined, order.last_use, order.at)
+        # module-level arrays are read where they are used, by their own name
+        self.arrays = {i.out.id: i.param("name") for i in walk(fn.body) if i.op is GLOBAL}
         body: list[ast.stmt] = [ast.Expr(ast.Constant(doc))]
         body += self._statements(fn)
         body.append(ast.Return(self._returned(returns)))
@@ -68,6 +71,8 @@ class FunctionEmitter:
     def _body(self, body):
         statements = []
         for instr in body:
+            if instr.op is GLOBAL:
+                continue
             loc = instr.loc
             key = (loc.role, loc.line, loc.text) if loc is not None else None
             if key not in self.headed and loc is not None and loc.text:
@@ -229,6 +234,8 @@ class FunctionEmitter:
         return _call(func, positional, keywords)
 
     def atom(self, atom) -> ast.expr:
+        if isinstance(atom, Var) and atom.id in self.arrays:
+            return ast.Name(self.arrays[atom.id])
         if isinstance(atom, Var):
             return ast.Name(self.names[atom.id])
         if atom.name:

@@ -173,6 +173,9 @@ class LibraryCalls(ArrayExpressions):
         lib, attr = self._library_function(func)
         if lib is None and isinstance(func, ast.Attribute):
             raise self.info.error(func, *expression_hint(func))
+        if lib is None and spelled in self.info.unreadable:
+            raise self.info.error(func, f"'{spelled}' is {self.info.unreadable[spelled]}, "
+                                        "which gradc cannot call")
         if lib is None:
             raise self.info.error(func, f"'{spelled}' is not a function gradc knows",
                                   "call NumPy/math functions or functions of this module")
