@@ -64,8 +64,9 @@ WRT = 0
 
 
 def make_input(small=False):
-    """GradBench's smallest input: n = 1000, s = 1 step (seed 31337); ``small``: n = 6,
-    s = 3."""
+    """GradBench's smallest input: n = 1000, s = 1 step (seed 31337), where the gradient
+    is all zeros (one RK4 step reaches only y_0..y_3, so y_999 stays 0); ``small``: n = 6,
+    s = 3, where it is not."""
     np.random.seed(31337)
     n, s = (6, 3) if small else (1000, 1)
     return (np.random.rand(n), s), {}
