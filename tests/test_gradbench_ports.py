@@ -16,15 +16,27 @@ import pytest
 
 import gradc
 
-pytest.importorskip("scipy")  # gmm and lstm use scipy.special as their authors did
-
 RUN_PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "gradbench" / "run.py"
 _spec = importlib.util.spec_from_file_location("gradbench_run", RUN_PATH)
 run = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run)
 
-CASES = [(name, case) for name in run.PORTS for case in run.cases(run.load(name))]
-IDS = [case["name"] for _, case in CASES]
+
+def _ports():
+    """(name, case) of every port; the ones whose module needs SciPy (gmm and lstm use
+    scipy.special as their authors did) are left out where SciPy is missing."""
+    for name in run.PORTS:
+        try:
+            module = run.load(name)
+        except ModuleNotFoundError as error:
+            if (error.name or "").split(".")[0] != "scipy":
+                raise
+            continue
+        for case in run.cases(module):
+            yield name, case
+
+
+CASES = list(_ports())
 
 # The ports gradc refuses as written today, and the error it refuses them with.
 REFUSED = {
@@ -80,7 +92,8 @@ def test_rewrite_compiles_and_computes_the_same(name, case):
 
 
 def test_every_refused_port_has_a_rewrite():
-    assert {name for name, _ in REWRITTEN} == set(REFUSED)
+    refused = {case["name"] for _, case in CASES} & set(REFUSED)
+    assert {name for name, _ in REWRITTEN} == refused
 
 
 def test_saddle_rewrite_finds_gradbenchs_saddle_point():
