@@ -45,7 +45,6 @@ REFUSED = {
     "llsq": gradc.UnsupportedSyntaxError,
     "ht": gradc.UnsupportedSyntaxError,
     "ode": gradc.UnsupportedSyntaxError,
-    "kmeans": gradc.UnsupportedSyntaxError,
     "det": gradc.UnsupportedSyntaxError,
     "saddle": gradc.UnsupportedSyntaxError,
     "particle": gradc.UnsupportedSyntaxError,
@@ -93,7 +92,8 @@ def test_rewrite_compiles_and_computes_the_same(name, case):
 
 def test_every_refused_port_has_a_rewrite():
     refused = {case["name"] for _, case in CASES} & set(REFUSED)
-    assert {name for name, _ in REWRITTEN} == refused
+    assert refused <= {name for name, _ in REWRITTEN}  # kept where gradc now compiles
+    # the port as written: the rewrite stays as a record of what was needed
 
 
 def test_saddle_rewrite_finds_gradbenchs_saddle_point():
