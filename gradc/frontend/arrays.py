@@ -25,6 +25,8 @@ class ArrayExpressions(LoweringHost):
     # ---- indexing
 
     def _subscript(self, node: ast.Subscript):
+        if self._list(node.value) is not None:
+            return self._subscript_value(node)
         values = self._values(node.value)
         if len(values) > 1:  # g(x)[1], np.linalg.slogdet(a)[1]: one entry of the tuple
             index = node.slice
@@ -34,6 +36,13 @@ class ArrayExpressions(LoweringHost):
                                              "with an int constant below that")
             return values[index.value]
         value = values[0]
+        pattern, dynamic = self._index_pattern(node.slice)
+        return self._emit("getitem", value, *dynamic, params=(("index", pattern),))
+
+    def _subscript_value(self, node: ast.Subscript):
+        """``xs[i]`` of a list: a row of the array that holds it."""
+        value = self._list(node.value)
+        assert value is not None
         pattern, dynamic = self._index_pattern(node.slice)
         return self._emit("getitem", value, *dynamic, params=(("index", pattern),))
 
@@ -100,6 +109,13 @@ class ArrayExpressions(LoweringHost):
         if len(node.args) <= leading:
             raise self.info.error(node, f"{ast.unparse(node.func)} needs the arrays to join")
         first = [self._single(a) for a in node.args[:leading]]
+        rows = self._list(node.args[leading])
+        if rows is not None and prim == "stack" and not leading:  # np.stack(xs): xs's array
+            params = self._static_arguments(node, prim, node.args[leading + 1:])
+            if dict(params).get("axis", 0) != 0:
+                raise self.info.error(node, "np.stack of a list built by append: along axis "
+                                            "0 only here", "np.moveaxis the result")
+            return self._emit("copy", rows)
         parts = self._sequence(node.args[leading], ast.unparse(node.func))
         params = self._static_arguments(node, prim, node.args[leading + 1:])
         return self._emit(prim, *first, *parts, params=params)
@@ -113,7 +129,9 @@ class ArrayExpressions(LoweringHost):
 
     def _array_of(self, node, outermost=True):
         if not isinstance(node, ast.List | ast.Tuple):  # np.array(x) copies x
-            return self._emit("copy", self._single(node)) if outermost else self._single(node)
+            rows = self._list(node) if outermost else None
+            value = self._single(node) if rows is None else rows
+            return self._emit("copy", value) if outermost else value
         if not node.elts:
             raise self.info.error(node, "np.array of an empty list has no shape to work with")
         return self._emit("array", *(self._array_of(element, False) for element in node.elts))

@@ -75,7 +75,7 @@ class LibraryCalls(ArrayExpressions):
         check = PRIMITIVES[prim].check
         if check is not None and (refused := check(**dict(params))) is not None:
             raise self.info.error(node, *refused)
-        args = [self._single(a) for a in node.args[:arity]]
+        args = [self._argument(a, prim) for a in node.args[:arity]]
         if lib == "numpy" and spelled in IMPLIED_FILL and len(args) == 1:
             args.append(Const(IMPLIED_FILL[spelled]))
         if lib == "math" and prim == "log" and len(node.args) == 2:  # math.log(x, base)
@@ -86,6 +86,11 @@ class LibraryCalls(ArrayExpressions):
             raise self._wrong_count(node, arity, len(args))
         call = PRIMITIVES[prim].operator is not None and lib != "builtins"
         return self._emit(prim, *args, lib=lib, call=call, params=params)
+
+    def _argument(self, node, prim: str) -> Atom:
+        """An argument's value; len(xs) (np.size) reads a list too."""
+        rows = self._list(node) if prim == "size" else None
+        return self._single(node) if rows is None else rows
 
     def _builtin_extremum(self, node: ast.Call, prim: str, spelled: str) -> Atom:
         """max(a, b, ...) and min(a, b, ...) of numbers, as np.maximum and np.minimum

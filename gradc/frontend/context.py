@@ -35,6 +35,7 @@ class LoweringHost(ABC):
     statement_start: int  # where its instructions begin in builder.body
     unavailable: dict[str, str]  # names that went out of scope, and why
     memory: Memory  # which values share memory (storage.py)
+    tapes: set[Atom]  # lists in generated code read back (a loop's tape)
 
     # ---- state (control.py)
     in_loop: bool
@@ -99,6 +100,16 @@ class LoweringHost(ABC):
 
     @abstractmethod
     def _check_fresh(self, node: ast.Name) -> None: ...
+
+    @abstractmethod
+    def _written(self, node, name: str, old: Atom, new: Atom, append=False) -> None: ...
+
+    # ---- lists (lists.py)
+    @abstractmethod
+    def _list(self, node) -> Atom | None: ...
+
+    @abstractmethod
+    def _trip_count(self, stmt: ast.For, bounds) -> Atom | None: ...
 
     # ---- library calls (calls.py)
     @abstractmethod

@@ -28,6 +28,7 @@ class Loops(LoweringHost):
     def _for(self, stmt: ast.For):
         self._check_no_else(stmt, "for")
         bounds, bind, backwards = self._iteration(stmt)
+        count = self._trip_count(stmt, bounds)
         carried = self._carried(stmt)
         inits = [self.env[name] for name in carried]
         hidden = not _is_call(stmt.iter, "range") and not _is_call(stmt.iter, "reversed") \
@@ -40,7 +41,8 @@ class Loops(LoweringHost):
             return self._loop_body(stmt.body, carried)
         self._loop(stmt, carried, inits, params, body, [index],
                    lambda outs, block: for_instr(outs, bounds, inits, block, self.loc,
-                                                 backwards), _runs(bounds))
+                                                 backwards), _runs(bounds),
+                   (index, bounds, count))
         self._unbind_target(stmt.target)
 
     def _while(self, stmt: ast.While):
@@ -60,8 +62,10 @@ class Loops(LoweringHost):
                    lambda: self._loop_body(stmt.body, carried), [],
                    lambda outs, block: while_instr(outs, inits, cond, block, self.loc))
 
-    def _loop(self, stmt, carried, inits, params, body, leading, make, runs=False):
-        """``runs``: the body certainly runs (a constant range that is not empty)."""
+    def _loop(self, stmt, carried, inits, params, body, leading, make, runs=False,
+              counted=(None, ())):
+        """``runs``: the body certainly runs (a constant range that is not empty);
+        ``counted``: a for loop's index and range bounds (lists append by them)."""
         loc, start = self._loc(stmt), self.statement_start
         before, was_in_loop = dict(self.env), self.in_loop
         self.env.update(zip(carried, params))
@@ -70,13 +74,17 @@ class Loops(LoweringHost):
             self.env[name] = self.env[leader]
         self.env.update({flag: FALSE for flag in JUMP_FLAGS})
         self.in_loop = True
-        scope = LoopScope(before, set(carried) | set(followers), stmt, followers)
+        scope = LoopScope(before, set(carried) | set(followers), stmt, followers, *counted)
+        lists = self.memory.lists
+        lists.update(p for p, init in zip(params, inits) if init in lists)
         block, _, results = self._scoped(scope, carried, followers, params, leading, body)
         self.in_loop = was_in_loop
         outs = [self.builder.fresh(name_hint(name)) for name in carried]
         exits = len(results) > len(carried)
         for out, init, result in zip(outs, inits, results[len(results) - len(carried):]):
             self.memory.share(out, result, *() if runs and not exits else (init,))
+            if init in lists:
+                lists.add(out)
         self.loc = loc
         instr = make(outs, Block(block.params, block.body, tuple(results)))
         if len(results) > len(carried):  # led by whether to stop
@@ -87,6 +95,8 @@ class Loops(LoweringHost):
         for name, leader in followers.items():
             self.env[name] = self.env[leader]
         for name in _assigned(stmt.body) - set(carried):
+            if before.get(name) in self.tapes:  # appended to in place, not carried
+                continue
             self._forget(name, before, "is assigned only inside a loop")
             self.env.pop(name, None)
         self.statement_start = start
@@ -99,23 +109,30 @@ class Loops(LoweringHost):
         memory = self.memory
         for param, name in zip(params, carried):
             memory.share(param, scope.before[name])
-        writes, first = memory.writes, memory.count
+        writes, first = len(memory.written), memory.count
         memory.loops.append(scope)
         try:
             lowered = self._block([*leading, *params], body)
         finally:
             memory.loops.pop()
-        if memory.writes != writes and not self.info.generated:  # see _check_writable
+        if len(memory.written) != writes and not self.info.generated:  # _check_writable
             results = lowered[2][len(lowered[2]) - len(carried):]
-            self._check_carried_storages(scope.node, carried, params, results, first)
+            self._check_carried_storages(scope.node, carried, params, results, first,
+                                         memory.written[writes:])
         return lowered
 
-    def _check_carried_storages(self, stmt, carried, params, results, first):
+    def _check_carried_storages(self, stmt, carried, params, results, first, written):
         """In a loop that writes into arrays, each carried value must hold at every
         iteration's start what it held at the first: its own array (written in place),
-        or a new one (made after storage ``first``) that no other carried value holds."""
-        memory, seen = self.memory, set()
+        or a new one (made after storage ``first``) that no other carried value holds
+        but a list it was appended to; and such a value is not written into."""
+        memory, seen, elements = self.memory, set(), set()
+        for param, result in zip(params, results):
+            if param in memory.lists:  # what the list refers to, appended in this loop
+                elements |= memory.of(result) - memory.of(param)
         for name, param, result in zip(carried, params, results):
+            if param in memory.lists:
+                continue
             storages = memory.of(result)
             own = storages <= memory.of(param)
             new = all(s > first for s in storages) and not storages & seen
@@ -124,6 +141,11 @@ class Loops(LoweringHost):
                                             "another name holds, and this loop writes into "
                                             "arrays: gradc cannot follow which is which",
                                       f"bind '{name}' to a copy (....copy())")
+            if storages & elements and any(not append and changed & memory.of(param)
+                                           for changed, append in written):
+                raise self.info.error(stmt, f"'{name}' is appended to a list in this loop and "
+                                            "written into: the list would see the write",
+                                      f"append a copy ({name}.copy())")
             seen |= storages
 
     def _loop_body(self, stmts: list[ast.stmt], carried: list[str]) -> list[Atom]:
@@ -170,7 +192,8 @@ class Loops(LoweringHost):
             if name in self.env:
                 self.env.pop(name)
                 self.unavailable[name] = "is the variable of a loop inside this loop"
-        names = sorted(name for name in _assigned(stmt.body) if name in self.env)
+        names = sorted(name for name in _assigned(stmt.body)  # a tape is appended to in
+                       if name in self.env and self.env[name] not in self.tapes)  # place
         if not returns_in(stmt):
             return names
         if "$ret" not in self.env:  # the outermost loop with a return in it
@@ -246,7 +269,8 @@ class Loops(LoweringHost):
                 raise self.info.error(node, "enumerate/zip over range() take step 1 only")
             length = self._emit("maximum", self._emit("sub", stop, start), Const(0))
             return length, lambda index: self._emit("add", start, index)
-        array = self._single(node)
+        rows = self._list(node)  # a list built by append: the rows of its array
+        array = self._single(node) if rows is None else rows
         length = self._emit("size", array, params=(("axis", 0),))
         return length, lambda index: self._emit("getitem", array, index,
                                                 params=(("index", (("arg", 0),)),))
@@ -306,9 +330,14 @@ def _assigned(stmts) -> set[str]:
 
 
 def _added_into(node):
-    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and \
-            isinstance(node.value.func, ast.Name) and node.value.func.id == ADD_AT.helper:
+    """The name ``_add_at(x, ...)`` (generated code) or ``x.append(v)`` changes."""
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+        return None
+    func = node.value.func
+    if isinstance(func, ast.Name) and func.id == ADD_AT.helper:
         return node.value.args[0] if node.value.args else None
+    if isinstance(func, ast.Attribute) and func.attr == "append":
+        return func.value
     return None
 
 

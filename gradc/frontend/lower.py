@@ -21,6 +21,7 @@ from .conditions import Conditions
 from .context import Params
 from .control import ControlFlow
 from .depth import check_depth
+from .lists import Lists
 from .loops import Loops
 from .source import ModuleInfo, constant_value, lambda_def, library_constant
 from .storage import Memory
@@ -121,7 +122,7 @@ class KnownFunction:
     enclosing: "_FunctionLowering | None" = None
 
 
-class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes):
+class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes, Lists):
     """Lowers the statements of one function body into a shared builder; the parts it
     is assembled from share what context.LoweringHost declares."""
 
@@ -177,6 +178,10 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes):
             self._for(stmt)
         elif isinstance(stmt, ast.While):
             self._while(stmt)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and _tape_append(stmt.value) \
+                and self._list(getattr(stmt.value.func, "value", None)) is not None:
+            self._append(stmt.value)
         elif isinstance(stmt, ast.Expr) and _tape_append(stmt.value):
             self._push(stmt.value)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
@@ -190,6 +195,8 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes):
         if isinstance(value, ast.Lambda) and isinstance(target, ast.Name):
             return self._define(target.id, lambda_def(value, target.id), value)
         if isinstance(value, ast.List) and not value.elts and isinstance(target, ast.Name):
+            if not self.info.generated:
+                return self._new_list(target.id)
             self.env[target.id] = self._emit("tape")  # generated code's tape, read back
             self.tapes.add(self.env[target.id])
             return
@@ -345,6 +352,8 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes):
         return self._emit(_COMPARE[type(op)], left, right)
 
     def _name(self, node: ast.Name):
+        if node.id in self.env and self.env[node.id] in self.memory.lists:
+            self._refuse_list(node)
         if node.id in self.env and self.env[node.id] not in self.tapes:
             return self.env[node.id]
         self._check_fresh(node)

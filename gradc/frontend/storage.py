@@ -20,6 +20,9 @@ class LoopScope:
     writable: set[str]
     node: ast.stmt  # the loop statement, where its errors point
     followers: dict[str, str]  # names bound to a carried name's array -> that name
+    index: Atom | None = None  # a for loop's index, and its range's (start, stop, step)
+    bounds: tuple = ()
+    count: Atom | None = None  # how many times it runs, where a list is appended to
 
 
 @dataclass
@@ -32,7 +35,10 @@ class Memory:
     depth: dict[int, int] = field(default_factory=dict)  # storage -> call depth made at
     loops: list[LoopScope] = field(default_factory=list)
     stale: dict[str, str] = field(default_factory=dict)  # unreadable names -> why
-    writes: int = 0  # how many writes were lowered (a loop body that writes: it changed)
+    lists: set[Var] = field(default_factory=set)  # values that are Python lists
+    empty: set[Var] = field(default_factory=set)  # the empty ones, as made by []
+    # the storages each write lowered so far changed, and whether it was a list's append
+    written: list[tuple[frozenset[int], bool]] = field(default_factory=list)
     count: int = 0
 
     def new(self, var: Var, depth: int, array=False, integers=False) -> None:

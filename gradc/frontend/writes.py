@@ -127,12 +127,12 @@ class Writes(LoweringHost):
             raise self.info.error(node, f"'{node.id}' is a number: it has no entries to write")
         return current
 
-    def _written(self, node, name: str, old: Atom, new: Atom) -> None:
+    def _written(self, node, name: str, old: Atom, new: Atom, append=False) -> None:
         """After a write of ``old``'s array giving ``new``: names bound to ``old`` see
         ``new``; names viewing the same memory otherwise cannot be read any more."""
         self._check_writable(node, name, old)
         memory = self.memory
-        memory.writes += 1
+        memory.written.append((memory.of(old), append))
         if isinstance(new, Var):
             memory.storage[new] = memory.of(old)
         self._bind(name, new)
@@ -144,7 +144,7 @@ class Writes(LoweringHost):
                 continue
             if atom == old:
                 self.env[other] = new
-            elif memory.overlaps(atom, old):
+            elif memory.overlaps(atom, old) and not self.info.generated:  # _check_writable
                 del self.env[other]
                 memory.stale[other] = why
 

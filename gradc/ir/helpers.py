@@ -350,3 +350,12 @@ def _add_at(acc, index, g):
         np.add.at(acc, index, g)
     else:
         acc[index] += g
+
+
+def _grow(rows, value, count):
+    """The array that holds a list built by one append per loop iteration: made at the
+    first append (count rows shaped like value, in its precision), then the same."""
+    shape = (count,) + np.shape(value)
+    if isinstance(rows, np.ndarray) and rows.shape == shape:
+        return rows
+    return np.zeros(shape, dtype=np.result_type(value))

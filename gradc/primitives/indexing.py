@@ -103,3 +103,20 @@ ADD_AT, = register(
               jvp=_add_at_jvp, simplify=_add_at_simplify),
 )
 WRITES = (SETITEM, ADD_AT)  # primitives codegen writes as statements, in place if it can
+
+
+def _grow_jvp(ops, instr, index, tangent):
+    rows, value, count = instr.args
+    return ops.grow(tangent, value, count) if index == 0 else Const(0)
+
+
+# A list built by one append per iteration of a for loop is the array np.stack would
+# make of it (frontend/lists.py): [] before the loop, made at the first append, its row
+# written at each (the list's adjoint is that array's).
+EMPTY_LIST, GROW = register(
+    Primitive("empty_list", 0, None, syntax="list", elementwise=False, differentiable=False,
+              foldable=False, impl=lambda: []),
+    Primitive("grow", 3, None, elementwise=False, linear_in=(0,), shape_only=1, view=True,
+              foldable=False, helper="_grow", vjp=lambda ops, g, rows, value, count, out:
+              (g, None, None), jvp=_grow_jvp),
+)
