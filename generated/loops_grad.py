@@ -153,7 +153,7 @@ def grad_rnn_loss(W, U, h0, X):
     return W_bar, U_bar, h_bar, X_bar
 
 
-def value_and_grad_huber(r, delta=1.0):
+def value_and_grad_huber(r: float, delta: float=1.0):
     """Value of huber and its gradient with respect to r."""
     # if abs(r) <= delta:
     t1 = np.abs(r)
@@ -165,48 +165,44 @@ def value_and_grad_huber(r, delta=1.0):
     else:
         # return delta * (abs(r) - 0.5 * delta)
         t5 = 0.5 * delta
-        t5 = t1 - t5
-        t3 = delta * t5
+        t1 = t1 - t5
+        t3 = delta * t1
     # grad of: if abs(r) <= delta:
     if t2:
         # grad of: return 0.5 * r * r
-        t5 = r * 0.5
-        r_bar = t4 + t5
-        t2 = np.zeros_like(t1)
+        t2 = r * 0.5
+        r_bar = t4 + t2
+        t1 = 0.0
     else:
-        # grad of: return delta * (abs(r) - 0.5 * delta)
-        t2 = _unbroadcast(delta, r)
-        r_bar = np.zeros_like(r)
-    t1 = np.sign(r)
-    t1 = t2 * t1
+        r_bar, t1 = 0.0, delta
+    t2 = np.sign(r)
+    t1 = t1 * t2
     r_bar = r_bar + t1
     return t3, r_bar
 
 
-def grad_huber(r, delta=1.0):
+def grad_huber(r: float, delta: float=1.0):
     """Gradient of huber with respect to r."""
     # if abs(r) <= delta:
     t1 = np.abs(r)
-    t2 = t1 <= delta
-    if t2:
-        t3 = 0.5 * r
+    t1 = t1 <= delta
+    if t1:
+        t2 = 0.5 * r
     # grad of: if abs(r) <= delta:
-    if t2:
+    if t1:
         # grad of: return 0.5 * r * r
-        t4 = r * 0.5
-        r_bar = t3 + t4
-        t2 = np.zeros_like(t1)
+        t3 = r * 0.5
+        r_bar = t2 + t3
+        t1 = 0.0
     else:
-        # grad of: return delta * (abs(r) - 0.5 * delta)
-        t2 = _unbroadcast(delta, r)
-        r_bar = np.zeros_like(r)
-    t1 = np.sign(r)
-    t1 = t2 * t1
+        r_bar, t1 = 0.0, delta
+    t2 = np.sign(r)
+    t1 = t1 * t2
     r_bar = r_bar + t1
     return r_bar
 
 
-def value_and_grad_newton_sqrt(c):
+def value_and_grad_newton_sqrt(c: float):
     """Value of newton_sqrt and its gradient with respect to c."""
     tape = []
     k, y, trips = 0, c, 0
@@ -236,8 +232,7 @@ def value_and_grad_newton_sqrt(c):
         else:
             t2 = t1
     # grad of: while abs(y * y - c) > 1e-12 and k < 50:
-    c_bar = np.zeros_like(c)
-    y_bar = 1.0
+    y_bar, c_bar = 1.0, 0.0
     for _ in range(trips):
         y_1, t1 = tape.pop()
         # grad of: y = 0.5 * (y + c / y)
@@ -250,7 +245,7 @@ def value_and_grad_newton_sqrt(c):
     return y, c_bar
 
 
-def grad_newton_sqrt(c):
+def grad_newton_sqrt(c: float):
     """Gradient of newton_sqrt with respect to c."""
     tape = []
     k, y, trips = 0, c, 0
@@ -280,8 +275,7 @@ def grad_newton_sqrt(c):
         else:
             t2 = t1
     # grad of: while abs(y * y - c) > 1e-12 and k < 50:
-    c_bar = np.zeros_like(c)
-    y_bar = 1.0
+    y_bar, c_bar = 1.0, 0.0
     for _ in range(trips):
         y, t1 = tape.pop()
         # grad of: y = 0.5 * (y + c / y)

@@ -167,44 +167,35 @@ def hvp_rnn_loss(W, U, h0, X, W_dot, U_dot, h0_dot, X_dot):
         X_bar_dot)
 
 
-def hvp_huber(r, delta, r_dot):
+def hvp_huber(r: float, delta: float, r_dot: float):
     """Gradient of huber and its derivative along the tangents: a Hessian-vector product."""
     t1 = np.abs(r)
     # tangent of: t1 = np.abs(r)
     # abs: the derivative at 0 is taken as 0
-    t1_1 = np.sign(r)
-    t2 = t1 <= delta
-    if t2:
-        t3 = 0.5 * r
-        # tangent of: t3 = 0.5 * r
+    t2 = np.sign(r)
+    t1 = t1 <= delta
+    if t1:
+        t2_1 = 0.5 * r
+        # tangent of: t2 = 0.5 * r
+        t2_1_dot = r_dot * 0.5
+    else:
+        t2_1, t2_1_dot = 0.0, 0.0
+    if t1:
+        t3 = r * 0.5
+        # tangent of: t3 = r * 0.5
         t3_dot = r_dot * 0.5
+        r_bar = t2_1 + t3
+        # tangent of: r_bar = t2 + t3
+        r_bar_dot = t2_1_dot + t3_dot
+        t1 = 0.0
     else:
-        t3, t3_dot = 0.0, 0.0
-    if t2:
-        t4 = r * 0.5
-        # tangent of: t4 = r * 0.5
-        t4_dot = r_dot * 0.5
-        r_bar = t3 + t4
-        # tangent of: r_bar = t3 + t4
-        r_bar_dot = t3_dot + t4_dot
-        t2 = np.zeros_like(t1)
-        t2_dot = np.zeros_like(t2)
-    else:
-        t2 = _unbroadcast(delta, r)
-        r_bar = np.zeros_like(r)
-        r_bar_dot = np.zeros_like(r_bar)
-        t2_dot = np.zeros_like(t2)
-    t1 = t2 * t1_1
-    # tangent of: t1 = t2 * t1
-    t1_dot = t2_dot * t1_1
+        r_bar, t1, r_bar_dot = 0.0, delta, 0.0
+    t1 = t1 * t2
     r_bar = r_bar + t1
-    # tangent of: r_bar = r_bar + t1
-    r_bar_dot = r_bar_dot + t1_dot
-    r_bar_dot = np.full_like(r_bar, r_bar_dot)
     return r_bar, r_bar_dot
 
 
-def hvp_newton_sqrt(c, c_dot):
+def hvp_newton_sqrt(c: float, c_dot: float):
     """Gradient of newton_sqrt and its derivative along the tangents: a Hessian-vector product."""
     t4 = []
     t1 = c * c
@@ -237,9 +228,7 @@ def hvp_newton_sqrt(c, c_dot):
         else:
             t2 = t1
         y, y_dot = y_1, y_1_dot
-    c_bar = np.zeros_like(c)
-    c_bar_dot = np.zeros_like(c_bar)
-    y_bar, y_bar_dot = 1.0, 0.0
+    c_bar, y_bar, c_bar_dot, y_bar_dot = 0.0, 1.0, 0.0, 0.0
     for _ in range(trips):
         y, t1, y_dot, t1_dot = t4.pop()
         t2 = y_bar * 0.5
@@ -265,7 +254,6 @@ def hvp_newton_sqrt(c, c_dot):
     c_bar = c_bar + y_bar
     # tangent of: c_bar = c_bar + y_bar
     c_bar_dot = c_bar_dot + y_bar_dot
-    c_bar_dot = np.full_like(c_bar, c_bar_dot)
     return c_bar, c_bar_dot
 
 

@@ -85,13 +85,17 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
                 describe(gradient, compiled[shapes])
         return compiled[shapes]
 
+    check_numbers = None
     if not specialize:  # compile now: errors show where grad is called
-        module_for(None)
+        generic = getattr(module_for(None), f"grad_{name}")
+        check_numbers = _number_checker(primal, generic)
     check_inputs = _input_checker(primal, name, wrt)
 
     @functools.wraps(primal)
     def gradient(*args, **kwargs):
         check_inputs(args, kwargs)
+        if check_numbers is not None:
+            check_numbers(args, kwargs)
         shapes = tuple(map(_shape_of, args)) if specialize and not kwargs else None
         if shapes in gradient_only and not with_value:
             return as_numpy_scalars(gradient_only[shapes](*args))
@@ -143,6 +147,39 @@ def _input_checker(f, name, wrt):
             value = args[index] if index < len(args) else kwargs.get(param, default)
             require_real(f, index, value)
     return check
+
+
+def _number_checker(f, generated):
+    """A check of the arguments that ``generated`` takes as numbers (its signature says
+    ``x: float`` or ``n: int``: declared, or inferred from a use only a number fits, which
+    a one-entry array would pass too), or None when there are none."""
+    names = [(i, p.name) for i, p in enumerate(inspect.signature(generated).parameters.values())
+             if p.annotation in (float, int)]
+    if not names:
+        return None
+
+    def check(args, kwargs):
+        for index, name in names:
+            value = args[index] if index < len(args) else kwargs.get(name)
+            if type(value) is not float and getattr(value, "ndim", 0) != 0:
+                raise ArgumentError(
+                    f"{f.__name__} uses {name!r} as a number (declared float or int, or "
+                    "passed to a math function, int(), float() or range(), or tested by "
+                    f"an if or while), got an array of shape {np.shape(value)}; pass a "
+                    "float or a 0-d array")
+    return check
+
+
+def require_numbers(f, generated, args) -> None:
+    """The check of ``_number_checker`` for one call of a derivative mode."""
+    if generated not in _NUMBER_CHECKS:
+        _NUMBER_CHECKS[generated] = _number_checker(f, generated)
+    check = _NUMBER_CHECKS[generated]
+    if check is not None:
+        check(args, {})
+
+
+_NUMBER_CHECKS: dict = {}
 
 
 def _bind(f, signature, args, kwargs):

@@ -31,6 +31,7 @@ from .passes.cse import cse
 from .passes.dce import dce
 from .passes.forward_ad import forward
 from .passes.reverse_ad import materialize_gradients, reverse
+from .passes.scalars import infer_scalar_params
 from .passes.simplify import simplify
 from .passes.specialize import specialize
 
@@ -61,6 +62,7 @@ def primal_ir(info: ModuleInfo, name: str, options=DEFAULTS, trace=None,
     fn = stage("lower", lower_function(info, name))
     if check is not None:
         check(fn)
+    fn = infer_scalar_params(fn)
     if options.shapes is not None:
         fn = with_shapes(fn, options.shapes)
     return stage("optimize", optimize(fn)) if options.optimize else fn
