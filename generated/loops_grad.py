@@ -6,6 +6,10 @@ Do not edit: regenerate with `gradc compile examples/loops.py`.
 import numpy as np
 
 
+# functions whose value is a number for any input (gradc.grad need not check)
+NUMBER_VALUED = ('rnn_loss', 'huber', 'newton_sqrt')
+
+
 def _as_matrices(g, a, b):
     """g, a, b with 1-D operands made matrices, as a @ b treats them (a row, b a column)."""
     if np.ndim(b) == 1:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .compiled import compiled_module, describe, source_of
 from .errors import ArgumentError, NonDifferentiableError, user_facing
+from .fastpath import float_path
 from .ir.helpers import _shape_of
 from .options import with_argnums, wrt_options, wrt_positions
 
@@ -74,45 +75,73 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     options = wrt_options(wrt, mode="reverse", optimize=optimize)
     compiled = {}  # the argument shapes (None: any) -> the generated module
     value_and_grads = {}  # the same shapes -> its value_and_grad_<name>
-    gradient_only = {}  # shapes whose output was seen to be a scalar -> grad_<name>
+    direct = {}  # shapes whose value is known to be a number -> the function to call
+    count = len(inspect.signature(primal).parameters)
+    float_shapes = ((),) * count if specialize else None
+    float_call = [None]  # direct[float_shapes], read by the float path
+
+    def remember(shapes, module):
+        direct[shapes] = _result_of(module, name, with_value)
+        if shapes == float_shapes:
+            float_call[0] = direct[shapes]
 
     def module_for(shapes):
         if shapes not in compiled:
-            compiled[shapes] = compiled_module(source, filename, name,
-                                               replace(options, shapes=shapes))
-            value_and_grads[shapes] = getattr(compiled[shapes], f"value_and_grad_{name}")
+            module = compiled[shapes] = compiled_module(source, filename, name,
+                                                        replace(options, shapes=shapes))
+            value_and_grads[shapes] = getattr(module, f"value_and_grad_{name}")
+            if name in getattr(module, "NUMBER_VALUED", ()):  # proved when compiling
+                remember(shapes, module)
             if specialize:  # compiled at a call, so ``gradient`` exists
-                describe(gradient, compiled[shapes])
+                describe(gradient, module)
         return compiled[shapes]
 
     check_numbers = None
     if not specialize:  # compile now: errors show where grad is called
-        generic = getattr(module_for(None), f"grad_{name}")
-        check_numbers = _number_checker(primal, generic)
+        check_numbers = _number_checker(primal, getattr(module_for(None), f"grad_{name}"))
     check_inputs = _input_checker(primal, name, wrt)
+    plain = _plain_checker(primal, wrt, check_numbers)
 
-    @functools.wraps(primal)
-    def gradient(*args, **kwargs):
+    def checked_call(*args, **kwargs):
+        if not kwargs and plain(args):  # checked: call what was generated at once
+            shapes = _shapes_of(args) if specialize else None
+            if shapes in direct:
+                result = direct[shapes](*args)
+                return ((result[0], as_numpy_scalars(result[1])) if with_value else
+                        as_numpy_scalars(result))
         check_inputs(args, kwargs)
         if check_numbers is not None:
             check_numbers(args, kwargs)
-        shapes = tuple(map(_shape_of, args)) if specialize and not kwargs else None
-        if shapes in gradient_only and not with_value:
-            return as_numpy_scalars(gradient_only[shapes](*args))
-        module = module_for(shapes)
+        shapes = _shapes_of(args) if specialize and not kwargs else None
+        module_for(shapes)
         value, grads = value_and_grads[shapes](*args, **kwargs)
         if not isinstance(value, float) and np.ndim(value) != 0:
             raise NonDifferentiableError(
                 f"grad requires {name} to return a scalar, got shape {np.shape(value)}; "
                 "reduce it first (e.g. np.sum) or use a Jacobian")
-        if shapes is not None:  # the same shapes give a scalar again: skip the value
-            gradient_only[shapes] = getattr(module, f"grad_{name}")
+        if shapes is not None:  # the same shapes give a scalar again: skip the check
+            remember(shapes, compiled[shapes])
         grads = as_numpy_scalars(grads)
         return (value, grads) if with_value else grads
 
+    indices, as_tuple = wrt_indices(primal, wrt)
+    checked = range(count) if specialize else sorted(
+        {*indices, *getattr(check_numbers, "positions", ())})
+    gradient = functools.update_wrapper(float_path(
+        checked_call, float_call, count, checked, len(indices) if as_tuple else None,
+        with_value), primal)
     describe(gradient, compiled.get(None))
     gradient.primal = primal
     return gradient
+
+
+def _result_of(module, name, with_value):
+    return getattr(module, f"{'value_and_grad' if with_value else 'grad'}_{name}")
+
+
+def _shapes_of(args) -> tuple:
+    """The shapes of ``args``, at once for floats (the key of a specialised compile)."""
+    return tuple([() if type(a) is float else _shape_of(a) for a in args])
 
 
 def as_numpy_scalars(values):
@@ -149,6 +178,34 @@ def _input_checker(f, name, wrt):
     return check
 
 
+def _plain_checker(f, wrt, check_numbers):
+    """A test that a positional call passes every parameter, and Python or NumPy floats
+    or float arrays where it differentiates (0-d where a number is required): what
+    every check would accept, read at the cost of a type test per argument."""
+    count = len(inspect.signature(f).parameters)
+    numbers = set(check_numbers.positions if check_numbers is not None else ())
+    differentiated = [(i, i in numbers) for i in wrt_indices(f, wrt)[0]]
+    others = sorted(numbers - {i for i, _ in differentiated})
+
+    def plain(args):
+        if len(args) != count:
+            return False
+        for index, number in differentiated:
+            value = args[index]
+            kind = type(value)
+            if kind is not float and kind is not _FLOAT64 and not (
+                    kind is _ARRAY and value.dtype.kind == "f" and not (number and value.ndim)):
+                return False
+        for index in others:
+            if type(args[index]) not in (float, int):
+                return False
+        return True
+    return plain
+
+
+_FLOAT64 = np.float64
+
+
 def _number_checker(f, generated):
     """A check of the arguments that ``generated`` takes as numbers (its signature says
     ``x: float`` or ``n: int``: declared, or inferred from a use only a number fits, which
@@ -167,6 +224,7 @@ def _number_checker(f, generated):
                     "passed to a math function, int(), float() or range(), or tested by "
                     f"an if or while), got an array of shape {np.shape(value)}; pass a "
                     "float or a 0-d array")
+    check.positions = [index for index, _ in names]  # type: ignore[attr-defined]
     return check
 
 

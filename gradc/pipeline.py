@@ -24,7 +24,7 @@ from .errors import ArgumentError, LocatedError, NonDifferentiableSourceError
 from .frontend.lower import lower_function
 from .frontend.source import ModuleInfo, parse_module
 from .ir.control import truth_line
-from .ir.core import Function
+from .ir.core import Const, Function
 from .ir.verifier import verify
 from .options import Options, wrt_positions
 from .passes.cse import cse
@@ -32,6 +32,7 @@ from .passes.dce import dce
 from .passes.forward_ad import forward
 from .passes.reverse_ad import materialize_gradients, reverse
 from .passes.scalars import infer_scalar_params
+from .passes.shapes import shape_classes
 from .passes.simplify import simplify
 from .passes.specialize import specialize
 
@@ -220,7 +221,20 @@ def _compile(source, filename, functions, wrt, options, trace, command):
             raise info.error(info.functions[name], f"{name} nests too deeply for gradc to "
                              "compile", "split long expressions into steps assigned to "
                              "names, and deeply nested blocks into functions") from None
-    return render_module(generated, _base_name(filename), info.constants, command)
+    return render_module(generated, _base_name(filename), info.constants, command,
+                         _number_valued(generated) if options.mode == "reverse" else ())
+
+
+def _number_valued(generated) -> tuple[str, ...]:
+    """The functions whose value_and_grad returns a value provably a number, whatever
+    the inputs' shapes."""
+    names = []
+    for target in generated:
+        if target.name.startswith("value_and_grad_"):
+            value = target.returns[0]
+            if isinstance(value, Const) or shape_classes(target.ir)[value] == ():
+                names.append(target.name.removeprefix("value_and_grad_"))
+    return tuple(names)
 
 
 def _targets(info, name, wrt, options, trace) -> list:

@@ -198,3 +198,70 @@ def test_specialized_code_follows_the_shapes_given(module):
     g = gradc.grad(module.summed, wrt=(0, 1), specialize=True)(np.array([0.7]), w)
     assert np.shape(g[0]) == (1,) and np.shape(g[1]) == (3,)
     assert np.allclose(g[0], [w.sum()]) and np.allclose(g[1], 0.7)
+
+
+# ---- the float path: a function whose value is provably a number is not run for it
+
+FAST = textwrap.dedent('''
+    import math
+    import numpy as np
+
+
+    def constant_slope(x, y):
+        if x * y > 0:
+            return 3.0 * x + y
+        return x + y
+
+
+    def mean_of(w, x):
+        return np.mean(w * x)
+
+
+    def elementwise(x):
+        return x * 2.0
+''')
+
+
+@pytest.fixture(scope="module")
+def fast(tmp_path_factory):
+    import importlib.util
+
+    path = tmp_path_factory.mktemp("fast") / "fast_source.py"
+    path.write_text(FAST)
+    spec = importlib.util.spec_from_file_location("fast_source", path)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
+def test_number_valued_functions_are_listed():
+    text = compile_source(FAST, "fast.py")
+    assert "NUMBER_VALUED = ('constant_slope', 'mean_of')" in text
+
+
+@pytest.mark.parametrize("specialize", [False, True])
+def test_the_float_path_gives_numpy_scalars(fast, specialize):
+    g = gradc.grad(fast.constant_slope, wrt=(0, 1), specialize=specialize)
+    for args in ((2.0, 1.0), (np.float64(-2.0), 1.0), (2.0, 1.0)):
+        grads = g(*args)
+        assert all(type(v) is not np.ndarray for v in grads)
+        assert grads == ((3.0 if args[0] > 0 else 1.0), 1.0)
+    value, grads = gradc.value_and_grad(fast.constant_slope, wrt=(0, 1),
+                                        specialize=specialize)(2.0, 1.0)
+    assert value == 7.0 and grads == (3.0, 1.0) and type(grads[0]) is not np.ndarray
+
+
+def test_the_float_path_leaves_other_inputs_to_the_checks(fast):
+    g = gradc.grad(fast.mean_of)
+    w, x = np.array([1.0, 3.0]), np.array([2.0, 4.0])
+    assert np.allclose(g(w, x), x / 2) and np.allclose(g(w, x=x), x / 2)
+    assert np.isclose(g(2.0, x), 3.0)
+    with pytest.raises(gradc.NonDifferentiableError, match="real-valued"):
+        g(2, x)
+
+
+def test_an_output_not_known_to_be_a_number_is_still_checked(fast):
+    g = gradc.grad(fast.elementwise)
+    assert g(2.0) == 2.0
+    with pytest.raises(gradc.NonDifferentiableError, match="return a scalar"):
+        g(np.ones(3))
