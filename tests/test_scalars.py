@@ -106,16 +106,21 @@ def finite_difference(f, args, index, h=1e-6):
     return (f(*up) - f(*down)) / (2 * h)
 
 
-@pytest.fixture(scope="module")
-def module(tmp_path_factory):
+def loaded(tmp_path_factory, source, name):
+    """``source`` written to a file (gradc reads it) and imported."""
     import importlib.util
 
-    path = tmp_path_factory.mktemp("scalars") / "scalars_source.py"
-    path.write_text(SOURCE)
-    spec = importlib.util.spec_from_file_location("scalars_source", path)
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
+    path = tmp_path_factory.mktemp(name) / f"{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def module(tmp_path_factory):
+    return loaded(tmp_path_factory, SOURCE, "scalars_source")
 
 
 def test_math_arguments_are_inferred_as_declared():
@@ -224,14 +229,7 @@ FAST = textwrap.dedent('''
 
 @pytest.fixture(scope="module")
 def fast(tmp_path_factory):
-    import importlib.util
-
-    path = tmp_path_factory.mktemp("fast") / "fast_source.py"
-    path.write_text(FAST)
-    spec = importlib.util.spec_from_file_location("fast_source", path)
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
+    return loaded(tmp_path_factory, FAST, "fast_source")
 
 
 def test_number_valued_functions_are_listed():
