@@ -160,7 +160,7 @@ def grad_rnn_loss(W, U, h0, X):
 def value_and_grad_huber(r: float, delta: float=1.0):
     """Value of huber and its gradient with respect to r."""
     # if abs(r) <= delta:
-    t1 = np.abs(r)
+    t1 = abs(r)
     t2 = t1 <= delta
     if t2:
         # return 0.5 * r * r
@@ -188,7 +188,7 @@ def value_and_grad_huber(r: float, delta: float=1.0):
 def grad_huber(r: float, delta: float=1.0):
     """Gradient of huber with respect to r."""
     # if abs(r) <= delta:
-    t1 = np.abs(r)
+    t1 = abs(r)
     t1 = t1 <= delta
     if t1:
         t2 = 0.5 * r
@@ -212,7 +212,7 @@ def value_and_grad_newton_sqrt(c: float):
     k, y, trips = 0, c, 0
     t1 = y * y
     t1 = t1 - c
-    t1 = np.abs(t1)
+    t1 = abs(t1)
     t1 = t1 > 1e-12
     if t1:
         t2 = k < 50
@@ -229,7 +229,7 @@ def value_and_grad_newton_sqrt(c: float):
         y = y_1
         t1 = y * y
         t1 = t1 - c
-        t1 = np.abs(t1)
+        t1 = abs(t1)
         t1 = t1 > 1e-12
         if t1:
             t2 = k < 50
@@ -255,7 +255,7 @@ def grad_newton_sqrt(c: float):
     k, y, trips = 0, c, 0
     t1 = y * y
     t1 = t1 - c
-    t1 = np.abs(t1)
+    t1 = abs(t1)
     t1 = t1 > 1e-12
     if t1:
         t2 = k < 50
@@ -272,7 +272,7 @@ def grad_newton_sqrt(c: float):
         y = y_1
         t1 = y * y
         t1 = t1 - c
-        t1 = np.abs(t1)
+        t1 = abs(t1)
         t1 = t1 > 1e-12
         if t1:
             t2 = k < 50

@@ -169,8 +169,8 @@ def hvp_rnn_loss(W, U, h0, X, W_dot, U_dot, h0_dot, X_dot):
 
 def hvp_huber(r: float, delta: float, r_dot: float):
     """Gradient of huber and its derivative along the tangents: a Hessian-vector product."""
-    t1 = np.abs(r)
-    # tangent of: t1 = np.abs(r)
+    t1 = abs(r)
+    # tangent of: t1 = abs(r)
     # abs: the derivative at 0 is taken as 0
     t2 = np.sign(r)
     t1 = t1 <= delta
@@ -200,7 +200,7 @@ def hvp_newton_sqrt(c: float, c_dot: float):
     t4 = []
     t1 = c * c
     t1 = t1 - c
-    t1 = np.abs(t1)
+    t1 = abs(t1)
     t1 = t1 > 1e-12
     k, t2, trips, y, y_dot = 0, t1, 0, c, c_dot
     while t2:
@@ -221,7 +221,7 @@ def hvp_newton_sqrt(c: float, c_dot: float):
         t4.append((y, t1, y_dot, t1_dot))
         t1 = y_1 * y_1
         t1 = t1 - c
-        t1 = np.abs(t1)
+        t1 = abs(t1)
         t1 = t1 > 1e-12
         if t1:
             t2 = k < 50

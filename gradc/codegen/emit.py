@@ -198,6 +198,8 @@ class FunctionEmitter:
         prim = instr.op
         if instr.param("lib") == "math":
             return _call(_attribute("math", prim.math), args)
+        if instr.param("lib") == "builtins":  # abs(x), as written: np.abs(x) of a float is not
+            return _call(ast.Name(prim.name), args)  # a float, and slower
         sequence = ast.Tuple if prim.sequence_syntax == "tuple" else ast.List
         positional, keywords = prim.call_arguments(instr.params, args, _literal, sequence)
         keywords = [ast.keyword(arg=key, value=value) for key, value in keywords.items()]

@@ -311,6 +311,8 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
         """``call``: an operator spelled as a function (np.power, math.pow), which keeps
         the function's semantics (no complex results from negative bases)."""
         params = (("lib", "math"),) * (lib == "math") + (("form", "call"),) * call + params
+        if lib == "builtins" and op == "abs":  # abs(x) of a float stays a float
+            params = (("lib", "builtins"),) + params
         return self.builder.emit(op, args, params=params, loc=self.loc)
 
     # ---- calls of user functions (library calls: calls.LibraryCalls)
