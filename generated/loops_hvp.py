@@ -17,20 +17,22 @@ def _as_matrices(g, a, b):
 
 def _matmul_adjoint_a(g, a, b):
     """The adjoint of a in a @ b: g @ b.T, summed over broadcast batch axes."""
-    if np.ndim(a) == 2 and np.ndim(b) == 2:  # the common case, directly
+    rank_a, rank_b = len(_shape_of(a)), len(_shape_of(b))  # np.ndim costs more
+    if rank_a == 2 and rank_b == 2:  # the common cases, directly
         return g @ b.T
-    if np.ndim(a) == 2 and np.ndim(b) == 1:
-        return np.outer(g, b)
+    if rank_a == 2 and rank_b == 1:
+        return np.multiply.outer(g, b)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2), np.shape(a))
 
 
 def _matmul_adjoint_b(g, a, b):
     """The adjoint of b in a @ b: a.T @ g, summed over broadcast batch axes."""
-    if np.ndim(a) == 2 and np.ndim(b) <= 2:  # the common cases, directly
+    rank_a, rank_b = len(_shape_of(a)), len(_shape_of(b))
+    if rank_a == 2 and rank_b <= 2:  # the common cases, directly
         return a.T @ g
-    if np.ndim(a) == 1 and np.ndim(b) == 2:
-        return np.outer(a, g)
+    if rank_a == 1 and rank_b == 2:
+        return np.multiply.outer(a, g)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))
 
@@ -272,7 +274,6 @@ def hvp_sum_to_first_peak(x, level, x_dot, level_dot):
         if t2:
             break
     x_bar = np.zeros_like(x)
-    level_bar = np.zeros_like(level)
     x_bar_dot = np.zeros_like(x_bar)
     s_bar, s_bar_dot = 1.0, 0.0
     for _ in range(trips):
@@ -290,5 +291,6 @@ def hvp_sum_to_first_peak(x, level, x_dot, level_dot):
         # tangent of: x_bar = x_bar + t1
         x_bar_dot = x_bar_dot + t1_dot
         s_bar, s_bar_dot = s_bar_1, s_bar_1_dot
+    level_bar = np.zeros_like(level)
     level_bar_dot = np.zeros_like(level_bar)
     return (x_bar, level_bar), (x_bar_dot, level_bar_dot)
