@@ -75,13 +75,13 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     options = wrt_options(wrt, mode="reverse", optimize=optimize)
     compiled = {}  # the argument shapes (None: any) -> the generated module
     value_and_grads = {}  # the same shapes -> its value_and_grad_<name>
-    direct = {}  # shapes whose value is known to be a number -> the function to call
+    direct = {}  # shapes whose value is known to be a number -> value_and_grad_<name>
     count = len(inspect.signature(primal).parameters)
     float_shapes = ((),) * count if specialize else None
     float_call = [None]  # direct[float_shapes], read by the float path
 
-    def remember(shapes, module):
-        direct[shapes] = _result_of(module, name, with_value)
+    def remember(shapes):  # the value is still computed: gradc.grad raises where f does
+        direct[shapes] = value_and_grads[shapes]
         if shapes == float_shapes:
             float_call[0] = direct[shapes]
 
@@ -91,7 +91,7 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
                                                         replace(options, shapes=shapes))
             value_and_grads[shapes] = getattr(module, f"value_and_grad_{name}")
             if name in getattr(module, "NUMBER_VALUED", ()):  # proved when compiling
-                remember(shapes, module)
+                remember(shapes)
             if specialize:  # compiled at a call, so ``gradient`` exists
                 describe(gradient, module)
         return compiled[shapes]
@@ -106,9 +106,9 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
         if not kwargs and plain(args):  # checked: call what was generated at once
             shapes = _shapes_of(args) if specialize else None
             if shapes in direct:
-                result = direct[shapes](*args)
-                return ((result[0], as_numpy_scalars(result[1])) if with_value else
-                        as_numpy_scalars(result))
+                value, grads = direct[shapes](*args)
+                grads = as_numpy_scalars(grads)
+                return (value, grads) if with_value else grads
         check_inputs(args, kwargs)
         if check_numbers is not None:
             check_numbers(args, kwargs)
@@ -120,7 +120,7 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
                 f"grad requires {name} to return a scalar, got shape {np.shape(value)}; "
                 "reduce it first (e.g. np.sum) or use a Jacobian")
         if shapes is not None:  # the same shapes give a scalar again: skip the check
-            remember(shapes, compiled[shapes])
+            remember(shapes)
         grads = as_numpy_scalars(grads)
         return (value, grads) if with_value else grads
 
@@ -133,10 +133,6 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     describe(gradient, compiled.get(None))
     gradient.primal = primal
     return gradient
-
-
-def _result_of(module, name, with_value):
-    return getattr(module, f"{'value_and_grad' if with_value else 'grad'}_{name}")
 
 
 def _shapes_of(args) -> tuple:

@@ -10,10 +10,10 @@ helper call would cost as much as the gradient itself.
             if (type(a0) is float or type(a0) is FLOAT64) and (...a1...):
                 call = cell[0]
                 if call is not None:
-                    result = call(a0, a1)
-                    if type(result[0]) is not ARRAY and type(result[1]) is not ARRAY:
-                        return result
-                    return scalars(result)
+                    value, grads = call(a0, a1)
+                    if type(grads[0]) is not ARRAY and type(grads[1]) is not ARRAY:
+                        return grads
+                    return scalars(grads)
         return slow(*args, **kwargs)
 """
 
@@ -22,10 +22,12 @@ import numpy as np
 
 def float_path(slow, cell, count: int, checked, gradients: int | None, with_value: bool):
     """``slow``, preceded by the float path: when the positional arguments at ``checked``
-    are Python or NumPy floats, ``cell[0]`` (once known: the generated function whose
-    value is a number) is called directly. ``gradients``: how many it returns in a
-    tuple (None: one, not in a tuple); with ``with_value`` it returns ``(value, grads)``.
-    0-d arrays among the gradients become NumPy scalars, as everywhere in the API."""
+    are Python or NumPy floats, ``cell[0]`` (once known: the generated value_and_grad
+    of a function whose value is a number) is called directly. ``gradients``: how many
+    gradients it gives in a tuple (None: one, not in a tuple); ``with_value``: return
+    the value too. 0-d arrays among the gradients become NumPy scalars, as everywhere in
+    the API. The value is computed, not skipped, so that a call raises where the
+    function does (math.log(-1.0))."""
     names = [f"a{i}" for i in range(count)]
     tests = " and ".join(f"(type(a{i}) is float or type(a{i}) is FLOAT64)" for i in checked)
     lines = ["def gradient(*args, **kwargs):",
@@ -35,15 +37,16 @@ def float_path(slow, cell, count: int, checked, gradients: int | None, with_valu
     lines += [f"        if {tests or 'True'}:",
               "            call = cell[0]",
               "            if call is not None:",
-              f"                result = call({', '.join(names)})"]
-    grads = "result[1]" if with_value else "result"
+              f"                value, grads = call({', '.join(names)})"]
     if gradients is None:
-        arrays = f"type({grads}) is ARRAY"
+        arrays = "type(grads) is ARRAY"
     else:
-        arrays = " or ".join(f"type({grads}[{k}]) is ARRAY" for k in range(gradients)) \
+        arrays = " or ".join(f"type(grads[{k}]) is ARRAY" for k in range(gradients)) \
             or "False"
-    converted = "(result[0], scalars(result[1]))" if with_value else "scalars(result)"
-    lines += [f"                return {converted} if {arrays} else result",
+    result = "(value, grads)" if with_value else "grads"
+    lines += [f"                if {arrays}:",
+              "                    grads = scalars(grads)",
+              f"                return {result}",
               "    return slow(*args, **kwargs)"]
     namespace = {"slow": slow, "cell": cell, "scalars": _scalars(), "ARRAY": np.ndarray,
                  "FLOAT64": np.float64}

@@ -98,8 +98,7 @@ def test_attributes_source_path_primal(model):
 
 
 def test_tracebacks_point_into_the_generated_file(module_from_source):
-    # the gradient reads math.sqrt(x) (g / (2 * sqrt(x))), which raises at -1
-    module = module_from_source("import math\ndef f(x):\n    return math.sqrt(x)\n")
+    module = module_from_source("import math\ndef f(x):\n    return math.log(x)\n")
     g = gradc.grad(module.f)
     with pytest.raises(ValueError) as caught:
         g(-1.0)
