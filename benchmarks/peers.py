@@ -70,6 +70,7 @@ def f(x: float, z: float):
 '''
 
 EX1_MATH = '''\
+import math
 
 
 def f(x, z):
@@ -82,6 +83,8 @@ def f(x, z):
     y = d + e + f
     return y
 '''
+
+EX1_ARRAYS = EX1_NP.replace("x: float, z: float", "x, z").replace("return y", "return np.sum(y)")
 
 WHILE = '''\
 import numpy as np
@@ -148,6 +151,11 @@ def hand_logistic(w, X, y):
     return X.T @ (y * m_bar)
 
 
+def ex1_arrays(n):
+    rng = np.random.default_rng(n)
+    return rng.uniform(1.5, 2.5, n), rng.uniform(0.5, 1.5, n)
+
+
 def rnn_args(hidden, T, inputs=8):
     rng = np.random.default_rng(hidden * 10_000 + T)
     W = 0.9 * rng.standard_normal((hidden, hidden)) / np.sqrt(hidden)
@@ -178,8 +186,10 @@ def rows():
             hand_grad_np),
         Row("worked example 1, floats (math, as written)", EX1_MATH, "f", (2.0, 3.0),
             (0, 1), hand_grad_math, peer_source=EX1_NP),
+        Row("worked example 1, arrays of 1e6", EX1_ARRAYS, "f", ex1_arrays(10**6), (0, 1),
+            hand_grad_np),
         *[Row(f"MLP ({b}, {w})", MLP_SOURCE, "loss", mlp_data(b, w), (0, 1, 2), hand_mlp)
-          for b, w in ((1, 8), (64, 32))],
+          for b, w in ((1, 8), (64, 32), (1024, 128))],
         *[Row(f"RNN hidden {h}, T {T}", RNN, "rnn", rnn_args(h, T), (0, 1, 2), hand_rnn)
           for h, T in ((16, 10), (16, 1000), (128, 10), (128, 1000))],
         Row("while: Newton sqrt", WHILE, "newton", (2.0,), 0, hand_newton, jax_jit=False),

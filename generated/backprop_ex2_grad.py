@@ -136,6 +136,7 @@ def value_and_grad_loss(alpha1, alpha2, alpha3, x, y):
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 22)
     t8 = yhat_bar / t10
     t8 = t8 * yhat
+    del yhat
     t8 = t8 * t9
     # grad of: yhat = sigmoid(alpha3.T @ z2)
     t9 = _matmul_adjoint_a(t8, t7, z2)
@@ -144,6 +145,7 @@ def value_and_grad_loss(alpha1, alpha2, alpha3, x, y):
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 21)
     t6 = z2_bar / t6
     t6 = t6 * z2
+    del z2
     t5 = t6 * t5
     # grad of: z2 = sigmoid(alpha2.T @ z1)
     t6 = _matmul_adjoint_a(t5, t4, z1)
@@ -152,6 +154,7 @@ def value_and_grad_loss(alpha1, alpha2, alpha3, x, y):
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 20)
     t3 = z1_bar / t3
     t3 = t3 * z1
+    del z1
     t2 = t3 * t2
     # grad of: z1 = sigmoid(alpha1.T @ x)
     t3 = _matmul_adjoint_a(t2, t1, x)
@@ -207,6 +210,7 @@ def grad_loss(alpha1, alpha2, alpha3, x, y):
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 22)
     t8 = yhat_bar / t10
     t8 = t8 * yhat
+    del yhat
     t8 = t8 * t9
     # grad of: yhat = sigmoid(alpha3.T @ z2)
     t9 = _matmul_adjoint_a(t8, t7, z2)
@@ -215,6 +219,7 @@ def grad_loss(alpha1, alpha2, alpha3, x, y):
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 21)
     t6 = z2_bar / t6
     t6 = t6 * z2
+    del z2
     t5 = t6 * t5
     # grad of: z2 = sigmoid(alpha2.T @ z1)
     t6 = _matmul_adjoint_a(t5, t4, z1)
@@ -223,6 +228,7 @@ def grad_loss(alpha1, alpha2, alpha3, x, y):
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 20)
     t3 = z1_bar / t3
     t3 = t3 * z1
+    del z1
     t2 = t3 * t2
     # grad of: z1 = sigmoid(alpha1.T @ x)
     t3 = _matmul_adjoint_a(t2, t1, x)

@@ -64,6 +64,7 @@ def value_and_grad_roughness(x, weight: float):
     t4 = _scatter_like(t4, x, np.s_[0])
     x_bar = x_bar + t4
     d_bar = d + d
+    del d
     # grad of: d = x[1:] - x[:-1]
     t4 = -d_bar
     t1 = _unbroadcast(d_bar, t1)
@@ -99,6 +100,7 @@ def grad_roughness(x, weight: float):
     t3 = _scatter_like(t3, x, np.s_[0])
     x_bar = x_bar + t3
     d_bar = d + d
+    del d
     # grad of: d = x[1:] - x[:-1]
     t3 = -d_bar
     t1 = _unbroadcast(d_bar, t1)

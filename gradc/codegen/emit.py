@@ -15,8 +15,9 @@ import math
 
 from ..ir.control import carried_params, loop_body, loop_inits, next_values, stop_flag
 from ..ir.core import Const, Function, Instr, Var, walk
+from ..passes.shapes import shape_classes
 from ..primitives.control import IF, PUSH, WHILE
-from .names import assign_names
+from .names import assign_names, released_after
 
 # Python's spelling of the records' operators
 _OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
@@ -59,11 +60,12 @@ class FunctionEmitter:
     def _statements(self, fn):
         """Assignments, each block headed once by the source line it comes from."""
         self.headed, self.lines_with_many = set(), _multi_instruction_lines(fn)
-        return self._body(fn.body)
+        return self._body(fn.body, released_after(fn, self.names, shape_classes(fn)))
 
-    def _body(self, body):
+    def _body(self, body, released=None):
+        """``released``: instruction index -> names to ``del`` after it (top level)."""
         statements = []
-        for instr in body:
+        for index, instr in enumerate(body):
             loc = instr.loc
             key = (loc.role, loc.line, loc.text) if loc is not None else None
             if key not in self.headed and loc is not None and loc.text:
@@ -73,6 +75,8 @@ class FunctionEmitter:
                 statements += self._control(instr)
             else:
                 statements.append(self._assign(instr))
+            if released and index in released:
+                statements.append(ast.Delete([ast.Name(n, ast.Del()) for n in released[index]]))
         return statements
 
     # ---- control flow

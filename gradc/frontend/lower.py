@@ -148,6 +148,11 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
             self._while(stmt)
         elif isinstance(stmt, ast.Expr) and _tape_append(stmt.value):
             self._push(stmt.value)
+        elif isinstance(stmt, ast.Delete) and self.info.generated and all(
+                isinstance(t, ast.Name) for t in stmt.targets):
+            for target in stmt.targets:  # gradc's own code releasing a dead value
+                assert isinstance(target, ast.Name)
+                self.env.pop(target.id, None)
         else:
             message, hint = statement_hint(stmt)
             raise self.info.error(stmt, message, hint)
