@@ -23,7 +23,8 @@ Timing: CPU time (time.process_time) of batches of calls, each batch about ``bud
 seconds, the columns interleaved within each of ``rounds`` rounds; the tables print
 the median per-call time of the hand gradient and every column's median as a ratio to
 it. Single-threaded BLAS. ``--memory`` adds the peak traced memory (tracemalloc) of one
-call of grad_f, gradc.grad and specialize, as ratios to the hand gradient's.
+call of grad_f, gradc.grad and specialize, as ratios to the hand gradient's (rows whose
+hand gradient peaks under 64 KiB are left out).
 """
 
 import argparse
@@ -364,9 +365,9 @@ def main(argv=None):
         marks = {"jax": "" if row.jax_jit else "*"}
         timing.append([row.label, fmt_time(hand)] +
                       [f"{times[c] / hand:.2f}{marks.get(c, '')}" for c in columns])
-        if peaks:
+        if peaks and peaks["hand"] >= 2**16:  # a few floats' bytes say nothing
             memory.append([row.label, f"{peaks['hand'] / 2**20:.3g} MiB"] +
-                          [f"{peaks[c] / max(peaks['hand'], 1):.2f}" for c in columns[:3]])
+                          [f"{peaks[c] / peaks['hand']:.2f}" for c in columns[:3]])
         print(f"  measured: {row.label}", file=sys.stderr)
     print(f"CPU time per call, median of {options.rounds} interleaved rounds; columns: "
           "ratio to hand (lower is faster)" +
