@@ -75,15 +75,19 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     options = wrt_options(wrt, mode="reverse", optimize=optimize)
     compiled = {}  # the argument shapes (None: any) -> the generated module
     value_and_grads = {}  # the same shapes -> its value_and_grad_<name>
-    direct = {}  # shapes whose value is known to be a number -> value_and_grad_<name>
+    direct = {}  # shapes whose value is known to be a number -> the function to call
     count = len(inspect.signature(primal).parameters)
     float_shapes = ((),) * count if specialize else None
-    float_call = [None]  # direct[float_shapes], read by the float path
+    float_call = [None]  # value_and_grad for float_shapes, read by the float path
 
-    def remember(shapes):  # the value is still computed: gradc.grad raises where f does
-        direct[shapes] = value_and_grads[shapes]
+    def remember(shapes):
+        """On floats the value is still computed, so that a call raises where f does
+        (math.log(-1.0)); NumPy arrays do not raise, and skipping it saves a pass."""
+        module = compiled[shapes]
+        direct[shapes] = value_and_grads[shapes] if with_value else \
+            getattr(module, f"grad_{name}")
         if shapes == float_shapes:
-            float_call[0] = direct[shapes]
+            float_call[0] = value_and_grads[shapes]
 
     def module_for(shapes):
         if shapes not in compiled:
@@ -106,9 +110,9 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
         if not kwargs and plain(args):  # checked: call what was generated at once
             shapes = _shapes_of(args) if specialize else None
             if shapes in direct:
-                value, grads = direct[shapes](*args)
-                grads = as_numpy_scalars(grads)
-                return (value, grads) if with_value else grads
+                result = direct[shapes](*args)
+                return ((result[0], as_numpy_scalars(result[1])) if with_value else
+                        as_numpy_scalars(result))
         check_inputs(args, kwargs)
         if check_numbers is not None:
             check_numbers(args, kwargs)
