@@ -107,3 +107,15 @@ def test_a_mean_seeds_its_adjoint_with_a_number():
     m's shape first."""
     text = compile_source(ARRAYS, "arrays.py", ["mean_loss"], wrt=0)
     assert "_broadcast_like" not in text.split("def grad_mean_loss(")[1]
+
+
+def test_builtin_abs_keeps_its_spelling(module_from_source):
+    """abs(x) of a float is a float; np.abs(x) would make it a NumPy scalar (slower),
+    and on arrays both are np.absolute."""
+    source = "import numpy as np\n\ndef f(x):\n    return np.sum(abs(x) * x)\n"
+    text = compile_source(source, "spelled.py", ["f"])
+    assert "abs(x)" in text and "np.abs" not in text
+    f = module_from_source(source).f
+    x = np.array([-1.5, 0.5, 2.0])
+    assert np.allclose(gradc.grad(f)(x), 2 * np.abs(x))
+    assert gradc.grad(f)(-1.5) == 3.0
