@@ -30,6 +30,7 @@ from .options import Options, wrt_positions
 from .passes.cse import cse
 from .passes.dce import dce
 from .passes.forward_ad import forward
+from .passes.hoist import hoist
 from .passes.reverse_ad import materialize_gradients, reverse
 from .passes.scalars import infer_scalar_params
 from .passes.shapes import shape_classes
@@ -130,7 +131,7 @@ def _differentiated(fn, wrt, options, trace):
     if options.optimize or options.shapes is not None:  # after a cleanup, which settles
         fn = stage("specialize", specialize(optimize(fn) if options.optimize else fn))
     if options.optimize:
-        fn = stage("cleanup", optimize(fn))
+        fn = stage("cleanup", hoist(optimize(fn)))
     return stage("materialize", materialize_gradients(fn, wrt))
 
 
