@@ -121,32 +121,22 @@ def test_builtin_abs_keeps_its_spelling(module_from_source):
     assert gradc.grad(f)(-1.5) == 3.0
 
 
-RNN = textwrap.dedent('''
-    import numpy as np
-
-
-    def rnn(W, U, h0, X):
-        h = h0
-        loss = 0.0
-        for t in range(X.shape[0]):
-            h = np.tanh(W @ h + U @ X[t])
-            loss = loss + np.sum(h * h)
-        return loss
-''')
-
-
 def test_a_loop_invariant_transpose_is_taken_once(module_from_source):
+    """examples/loops.py's RNN, specialised: W.T before the reversed loop."""
     from dataclasses import replace
+
+    from conftest import ROOT
 
     from gradc.pipeline import DEFAULTS
 
+    source = (ROOT / "examples" / "loops.py").read_text()
     shapes = ((4, 4), (4, 3), (4,), (5, 3))
-    text = compile_source(RNN, "rnn.py", ["rnn"], wrt=(0, 1, 2),
+    text = compile_source(source, "loops.py", ["rnn_loss"], wrt=(0, 1, 2),
                           options=replace(DEFAULTS, shapes=shapes))
-    adjoint = text.split("def grad_rnn(")[1].split("for t in reversed")
+    adjoint = text.split("def grad_rnn_loss(")[1].split("for t in reversed")
     assert "np.transpose(W)" in adjoint[0] and "np.transpose" not in adjoint[1]
     rng = np.random.default_rng(0)
     args = [0.5 * rng.standard_normal(s) for s in shapes]
-    f = module_from_source(RNN).rnn
+    f = module_from_source(source).rnn_loss
     got = gradc.grad(f, wrt=0, specialize=True)(*args)
     assert np.allclose(got, finite_difference(f, args, 0), rtol=1e-5, atol=1e-8)
