@@ -1,11 +1,11 @@
 """The public API of reverse mode, ``grad`` and ``value_and_grad``, and what every mode
-shares: reading a function's source, compiling it once, caching and loading the result.
+shares: reading a live function, compiling it once, caching and loading the result.
 
-Compiling reads the function's module source (never runs it), generates the gradient
-module, caches it on disk (``cache``) and loads it from the text it checked there; when
-the cache cannot be used it compiles in memory. The returned callable carries
-``.source`` (generated text), ``.path`` (the file it was loaded from, None when compiled
-in memory) and ``.primal``.
+Compiling reads the function's source and what its names hold (``frontend/live.py``;
+the function is never run), generates the gradient module, caches it on disk
+(``cache``) and loads it from the text it checked there; when the cache cannot be used
+it compiles in memory. The returned callable carries ``.source`` (generated text),
+``.path`` (the file it was loaded from, None when compiled in memory) and ``.primal``.
 """
 
 import functools
@@ -14,9 +14,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from .compiled import compiled_module, describe, source_of
-from .errors import ArgumentError, NonDifferentiableError, user_facing
+from .compiled import compiled_module, describe
+from .errors import ArgumentError, GradcError, NonDifferentiableError, user_facing
 from .fastpath import float_path
+from .frontend.live import function_name, read_live
+from .frontend.live import parameters as live_parameters
 from .ir.helpers import _shape_of
 from .options import with_argnums, wrt_options, wrt_positions
 
@@ -26,7 +28,8 @@ def grad(f=None, wrt=0, *, argnums=None, optimize=True, specialize=False):
     """Gradient of scalar-valued ``f``.
 
     Args:
-        f: a top-level function in the accepted subset (omit to use as ``@grad(wrt=...)``).
+        f: a function in the accepted subset: a def, a lambda, a closure or a
+            functools.partial of one (omit to use as ``@grad(wrt=...)``).
         wrt: an argument index or name, or a tuple of them. A single one gives a single
             gradient, a tuple gives a tuple (JAX's convention).
         argnums: JAX's name for ``wrt`` (indices only); give one or the other.
@@ -63,61 +66,77 @@ def plain_function(f):
     """``f`` itself; a derivative compiled by gradc is refused rather than silently
     replaced by the function it came from."""
     if hasattr(f, "primal") and hasattr(f, "source"):
-        raise ArgumentError(f"{f.__name__} is already a derivative compiled by gradc; for "
+        name = function_name(f)
+        raise ArgumentError(f"{name} is already a derivative compiled by gradc; for "
                             "second derivatives use gradc.hessian or gradc.hvp, and pass "
-                            f"{f.__name__}.primal to differentiate the original function")
+                            f"{name}.primal to differentiate the original function")
     return f
 
 
 def _differentiate(f, wrt, optimize, specialize, with_value):
     primal = plain_function(f)
-    name, filename, source = source_of(primal)
+    live = read_live(primal)
+    name = live.name
     options = wrt_options(wrt, mode="reverse", optimize=optimize)
     compiled = {}  # the argument shapes (None: any) -> the generated module
     value_and_grads = {}  # the same shapes -> its value_and_grad_<name>
     direct = {}  # shapes whose value is known to be a number -> the function to call
+    plain_call = not isinstance(primal, functools.partial)  # the float path's arity holds
     count = len(inspect.signature(primal).parameters)
     float_shapes = ((),) * count if specialize else None
-    float_call = [None]  # value_and_grad for float_shapes, read by the float path
+    fast = [None, live]  # value_and_grad for float_shapes, and what may go stale
 
     def remember(shapes):
         """On floats the value is still computed, so that a call raises where f does
         (math.log(-1.0)); NumPy arrays do not raise, and skipping it saves a pass."""
-        module = compiled[shapes]
         direct[shapes] = value_and_grads[shapes] if with_value else \
-            getattr(module, f"grad_{name}")
-        if shapes == float_shapes:
-            float_call[0] = value_and_grads[shapes]
+            getattr(compiled[shapes], f"grad_{name}")
+        if shapes == float_shapes and plain_call:
+            fast[0] = value_and_grads[shapes]
 
     def module_for(shapes):
         if shapes not in compiled:
-            module = compiled[shapes] = compiled_module(source, filename, name,
-                                                        replace(options, shapes=shapes))
+            module = compiled[shapes] = compiled_module(live, replace(options, shapes=shapes))
             value_and_grads[shapes] = getattr(module, f"value_and_grad_{name}")
             if name in getattr(module, "NUMBER_VALUED", ()):  # proved when compiling
                 remember(shapes)
-            if specialize:  # compiled at a call, so ``gradient`` exists
-                describe(gradient, module)
+            if called:  # compiled at a call: describe what ``gradient`` runs now
+                describe(called[0], module)
         return compiled[shapes]
 
+    def recompile():
+        """A name ``f`` reads holds another value now (a cell run again): read it anew."""
+        nonlocal live
+        live = fast[1] = read_live(primal)
+        fast[0] = None
+        for memo in (compiled, value_and_grads, direct):
+            memo.clear()
+
+    called: list = []  # ``gradient``, once defined
     check_numbers = None
-    if not specialize:  # compile now: errors show where grad is called
+    if not specialize and not live.missing:  # compile now: errors show where grad is called
         check_numbers = _number_checker(primal, getattr(module_for(None), f"grad_{name}"))
-    check_inputs = _input_checker(primal, name, wrt)
-    plain = _plain_checker(primal, wrt, check_numbers)
+    check_inputs = _input_checker(primal, wrt)
+    plain = _plain_checker(primal, wrt, check_numbers) if plain_call else lambda args: False
 
     def checked_call(*args, **kwargs):
-        if not kwargs and plain(args):  # checked: call what was generated at once
-            shapes = _shapes_of(args) if specialize else None
-            if shapes in direct:
-                result = direct[shapes](*args)
-                return ((result[0], as_numpy_scalars(result[1])) if with_value else
-                        as_numpy_scalars(result))
-        check_inputs(args, kwargs)
-        if check_numbers is not None:
-            check_numbers(args, kwargs)
-        shapes = _shapes_of(args) if specialize and not kwargs else None
-        module_for(shapes)
+        __tracebackhide__ = True  # noqa: F841  (IPython and pytest show the caller's frame)
+        try:
+            if not live.changed() and not kwargs and plain(args):  # checked: call at once
+                shapes = _shapes_of(args) if specialize else None
+                if shapes in direct:
+                    result = direct[shapes](*args)
+                    return ((result[0], as_numpy_scalars(result[1])) if with_value else
+                            as_numpy_scalars(result))
+            check_inputs(args, kwargs)
+            if check_numbers is not None:
+                check_numbers(args, kwargs)
+            if live.changed():
+                recompile()
+            shapes = _shapes_of(args) if specialize and not kwargs else None
+            module_for(shapes)
+        except GradcError as error:  # compiling at a call, or a bad argument
+            raise error.with_traceback(None) from None  # gradc's own frames left out
         value, grads = value_and_grads[shapes](*args, **kwargs)
         if not isinstance(value, float) and np.ndim(value) != 0:
             raise NonDifferentiableError(
@@ -132,9 +151,10 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     checked = range(count) if specialize else sorted(
         {*indices, *getattr(check_numbers, "positions", ())})
     gradient = functools.update_wrapper(float_path(
-        checked_call, float_call, count, checked, len(indices) if as_tuple else None,
+        checked_call, fast, count, checked, len(indices) if as_tuple else None,
         with_value), primal)
     describe(gradient, compiled.get(None))
+    called.append(gradient)
     gradient.primal = primal
     return gradient
 
@@ -160,17 +180,18 @@ def as_numpy_scalars(values):
 _ARRAY = np.ndarray
 
 
-def _input_checker(f, name, wrt):
+def _input_checker(f, wrt):
     """A check that a call's arguments fit ``f``'s signature and that the differentiated
     ones are real-valued (not int or bool)."""
     signature = inspect.signature(f)
-    parameters = list(signature.parameters.values())
+    parameters = live_parameters(f)
     positions = [(i, parameters[i].name, parameters[i].default)
                  for i in wrt_indices(f, wrt)[0]]
-    fewest = sum(p.default is inspect.Parameter.empty for p in parameters)
+    positional = [p for p in parameters if p.kind in _POSITIONAL]  # not a partial's keywords
+    fewest = sum(p.default is inspect.Parameter.empty for p in positional)
 
     def check(args, kwargs):
-        if kwargs or not fewest <= len(args) <= len(parameters):  # cheap when positional
+        if kwargs or not fewest <= len(args) <= len(positional):  # cheap when positional
             _bind(f, signature, args, kwargs)
         for index, param, default in positions:
             value = args[index] if index < len(args) else kwargs.get(param, default)
@@ -220,7 +241,7 @@ def _number_checker(f, generated):
             value = args[index] if index < len(args) else kwargs.get(name)
             if type(value) is not float and getattr(value, "ndim", 0) != 0:
                 raise ArgumentError(
-                    f"{f.__name__} uses {name!r} as a number (declared float or int, or "
+                    f"{function_name(f)} uses {name!r} as a number (declared float or int, or "
                     "passed to a math function, int(), float() or range(), or tested by "
                     f"an if or while), got an array of shape {np.shape(value)}; pass a "
                     "float or a 0-d array")
@@ -240,19 +261,22 @@ def require_numbers(f, generated, args) -> None:
 _NUMBER_CHECKS: dict = {}
 
 
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
 def _bind(f, signature, args, kwargs):
     """Python's own check of a call's arguments, naming ``f`` and its signature rather
     than the generated function the call would otherwise fail in."""
     try:
         signature.bind(*args, **kwargs)
     except TypeError as exc:
-        raise TypeError(f"the gradient of {f.__name__}{signature}: {exc}") from None
+        raise TypeError(f"the gradient of {function_name(f)}{signature}: {exc}") from None
 
 
 def wrt_indices(f, wrt) -> tuple[tuple[int, ...], bool]:
     """``wrt`` (an index, a name, or a tuple of them) as parameter indices of ``f``, and
     whether a tuple was asked for."""
-    return wrt_positions(list(inspect.signature(f).parameters), f.__name__, wrt)
+    return wrt_positions([p.name for p in live_parameters(f)], function_name(f), wrt)
 
 
 def require_real(f, index, value):
@@ -261,13 +285,13 @@ def require_real(f, index, value):
     kind = _kind(value)
     if kind == "f":
         return
-    name = list(inspect.signature(f).parameters)[index]
+    name = live_parameters(f)[index].name
     if kind == "c":
         raise NonDifferentiableError(
-            f"differentiating {f.__name__} with respect to {name!r}: complex inputs are not "
+            f"differentiating {function_name(f)} with respect to {name!r}: complex inputs are not "
             "supported (gradc differentiates real functions of real inputs)")
     raise NonDifferentiableError(
-        f"differentiating {f.__name__} with respect to {name!r} requires a real-valued "
+        f"differentiating {function_name(f)} with respect to {name!r} requires a real-valued "
         f"input, got {type(value).__name__} {value!r:.40}; pass a float (e.g. 2.0) or "
         "cast with .astype(float)")
 

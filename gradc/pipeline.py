@@ -191,9 +191,18 @@ def compile_source(source: str, filename: str, functions=None, wrt=None,
     for each function named (default: every top-level function returning one value);
     forward mode: ``jvp_<name>`` (default: every top-level function). ``wrt`` (default:
     ``options.wrt``) names the arguments to differentiate."""
+    with _collector_paused():
+        return compile_module(parse_module(source, filename), functions, wrt, options, trace,
+                              command)
+
+
+def compile_module(info: ModuleInfo, functions=None, wrt=None, options=DEFAULTS, trace=None,
+                   command="") -> str:
+    """``compile_source`` of a module already read: parsed from a file, or gathered
+    from a live function (frontend/live.py)."""
     wrt = options.wrt if wrt is None else wrt
     with _collector_paused():
-        return _compile(source, filename, functions, wrt, options, trace, command)
+        return _compile(info, functions, wrt, options, trace, command)
 
 
 @contextmanager
@@ -209,10 +218,9 @@ def _collector_paused():
             gc.enable()
 
 
-def _compile(source, filename, functions, wrt, options, trace, command):
+def _compile(info, functions, wrt, options, trace, command):
     if options.mode == "hvp":
-        return _compile_hvp(source, filename, functions, wrt, options, trace, command)
-    info = parse_module(source, filename)
+        return _compile_hvp(info, functions, wrt, options, trace, command)
     names = _selected(info, functions, options.mode)
     generated = []
     for name in names:
@@ -222,7 +230,7 @@ def _compile(source, filename, functions, wrt, options, trace, command):
             raise info.error(info.functions[name], f"{name} nests too deeply for gradc to "
                              "compile", "split long expressions into steps assigned to "
                              "names, and deeply nested blocks into functions") from None
-    return render_module(generated, _base_name(filename), info.constants, command,
+    return render_module(generated, _base_name(info.filename), command,
                          _number_valued(generated) if options.mode == "reverse" else ())
 
 
@@ -298,20 +306,32 @@ def _return_statement(info: ModuleInfo, name: str) -> ast.Return:
     return next((r for r in returns if isinstance(r.value, ast.Tuple)), returns[-1])
 
 
-def _compile_hvp(source, filename, functions, wrt, options, trace, command):
+def _compile_hvp(primal_info, functions, wrt, options, trace, command):
     """Forward over reverse: gradc differentiates, in forward mode, the gradient code it
     generated. This works because generated code stays inside the accepted language."""
     reverse_options = replace(options, mode="reverse")
-    gradients = _compile(source, filename, functions, wrt, reverse_options, None, "")
-    primal_info = parse_module(source, filename)
+    gradients = _compile(primal_info, functions, wrt, reverse_options, None, "")
+    filename = primal_info.filename
     info = parse_module(gradients, filename)  # recognised as gradc's own code
+    info.arrays = {name: name for name in _module_arrays(primal_info)}
     names = [n.removeprefix("grad_") for n in info.functions if n.startswith("grad_")]
     generated = []
     for name in names:  # tangents only along the differentiated arguments
         indices = resolve_wrt(primal_info, name, wrt)[0]
         fn = tangent_ir(info, f"grad_{name}", options, trace, indices)
         generated.append(hvp_function(fn, name))
-    return render_module(generated, _base_name(filename), info.constants, command)
+    return render_module(generated, _base_name(filename), command)
+
+
+def _module_arrays(info: ModuleInfo, seen=None) -> set[str]:
+    """The generated module's names of the arrays a live function and its helpers read."""
+    seen = set() if seen is None else seen
+    seen.add(id(info))
+    names = set(info.arrays.values())
+    for scope in info.scopes.values():
+        if id(scope) not in seen:
+            names |= _module_arrays(scope, seen)
+    return names
 
 
 def _base_name(filename):

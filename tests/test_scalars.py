@@ -263,3 +263,13 @@ def test_an_output_not_known_to_be_a_number_is_still_checked(fast):
     assert g(2.0) == 2.0
     with pytest.raises(gradc.NonDifferentiableError, match="return a scalar"):
         g(np.ones(3))
+
+
+def test_the_float_path_sees_a_name_rebound(module_from_source):
+    """A live function reads K when compiled; after K = 3.0 the float path recompiles."""
+    module = module_from_source("import math\nK = 2.0\n\ndef f(x):\n"
+                                "    return K * math.sin(x)\n")
+    g = gradc.grad(module.f)
+    assert np.isclose(g(0.5), 2.0 * np.cos(0.5)) and np.isclose(g(0.5), 2.0 * np.cos(0.5))
+    module.K = 3.0
+    assert np.isclose(g(0.5), 3.0 * np.cos(0.5))
