@@ -6,6 +6,10 @@ Do not edit: regenerate with `gradc compile examples/activations.py`.
 import numpy as np
 
 
+# functions whose value is a number for any input (gradc.grad need not check)
+NUMBER_VALUED = ('sigmoid_unit', 'tanh_unit', 'relu_unit', 'softplus_unit', 'cross_entropy_unit')
+
+
 def value_and_grad_sigmoid_unit(w: float, x: float, target: float):
     """Value of sigmoid_unit and its gradient with respect to w, x, target."""
     # s = 1.0 / (1.0 + np.exp(-w * x))

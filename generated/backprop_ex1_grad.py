@@ -6,6 +6,10 @@ Do not edit: regenerate with `gradc compile examples/backprop_ex1.py`.
 import numpy as np
 
 
+# functions whose value is a number for any input (gradc.grad need not check)
+NUMBER_VALUED = ('f',)
+
+
 def value_and_grad_f(x: float, z: float):
     """Value of f and its gradient with respect to x, z."""
     a = x * z

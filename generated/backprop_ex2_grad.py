@@ -17,20 +17,22 @@ def _as_matrices(g, a, b):
 
 def _matmul_adjoint_a(g, a, b):
     """The adjoint of a in a @ b: g @ b.T, summed over broadcast batch axes."""
-    if np.ndim(a) == 2 and np.ndim(b) == 2:  # the common case, directly
+    rank_a, rank_b = len(_shape_of(a)), len(_shape_of(b))  # np.ndim costs more
+    if rank_a == 2 and rank_b == 2:  # the common cases, directly
         return g @ b.T
-    if np.ndim(a) == 2 and np.ndim(b) == 1:
-        return np.outer(g, b)
+    if rank_a == 2 and rank_b == 1:
+        return np.multiply.outer(g, b)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2), np.shape(a))
 
 
 def _matmul_adjoint_b(g, a, b):
     """The adjoint of b in a @ b: a.T @ g, summed over broadcast batch axes."""
-    if np.ndim(a) == 2 and np.ndim(b) <= 2:  # the common cases, directly
+    rank_a, rank_b = len(_shape_of(a)), len(_shape_of(b))
+    if rank_a == 2 and rank_b <= 2:  # the common cases, directly
         return a.T @ g
-    if np.ndim(a) == 1 and np.ndim(b) == 2:
-        return np.outer(a, g)
+    if rank_a == 1 and rank_b == 2:
+        return np.multiply.outer(a, g)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))
 
@@ -134,6 +136,7 @@ def value_and_grad_loss(alpha1, alpha2, alpha3, x, y):
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 22)
     t8 = yhat_bar / t10
     t8 = t8 * yhat
+    del yhat
     t8 = t8 * t9
     # grad of: yhat = sigmoid(alpha3.T @ z2)
     t9 = _matmul_adjoint_a(t8, t7, z2)
@@ -142,6 +145,7 @@ def value_and_grad_loss(alpha1, alpha2, alpha3, x, y):
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 21)
     t6 = z2_bar / t6
     t6 = t6 * z2
+    del z2
     t5 = t6 * t5
     # grad of: z2 = sigmoid(alpha2.T @ z1)
     t6 = _matmul_adjoint_a(t5, t4, z1)
@@ -150,6 +154,7 @@ def value_and_grad_loss(alpha1, alpha2, alpha3, x, y):
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 20)
     t3 = z1_bar / t3
     t3 = t3 * z1
+    del z1
     t2 = t3 * t2
     # grad of: z1 = sigmoid(alpha1.T @ x)
     t3 = _matmul_adjoint_a(t2, t1, x)
@@ -205,6 +210,7 @@ def grad_loss(alpha1, alpha2, alpha3, x, y):
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 22)
     t8 = yhat_bar / t10
     t8 = t8 * yhat
+    del yhat
     t8 = t8 * t9
     # grad of: yhat = sigmoid(alpha3.T @ z2)
     t9 = _matmul_adjoint_a(t8, t7, z2)
@@ -213,6 +219,7 @@ def grad_loss(alpha1, alpha2, alpha3, x, y):
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 21)
     t6 = z2_bar / t6
     t6 = t6 * z2
+    del z2
     t5 = t6 * t5
     # grad of: z2 = sigmoid(alpha2.T @ z1)
     t6 = _matmul_adjoint_a(t5, t4, z1)
@@ -221,6 +228,7 @@ def grad_loss(alpha1, alpha2, alpha3, x, y):
     # grad of: return 1.0 / (1.0 + np.exp(-u))  (in sigmoid, called on line 20)
     t3 = z1_bar / t3
     t3 = t3 * z1
+    del z1
     t2 = t3 * t2
     # grad of: z1 = sigmoid(alpha1.T @ x)
     t3 = _matmul_adjoint_a(t2, t1, x)

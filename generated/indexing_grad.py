@@ -74,6 +74,7 @@ def value_and_grad_roughness(x, weight: float):
     t4 = t4 + t4
     _add_at(x_bar, np.s_[0], t4)
     d_bar = d + d
+    del d
     # grad of: d = x[1:] - x[:-1]
     t4 = -d_bar
     t1 = _unbroadcast(d_bar, t1)
@@ -106,6 +107,7 @@ def grad_roughness(x, weight: float):
     t3 = t3 + t3
     _add_at(x_bar, np.s_[0], t3)
     d_bar = d + d
+    del d
     # grad of: d = x[1:] - x[:-1]
     t3 = -d_bar
     t1 = _unbroadcast(d_bar, t1)

@@ -6,6 +6,10 @@ Do not edit: regenerate with `gradc compile examples/loops.py`.
 import numpy as np
 
 
+# functions whose value is a number for any input (gradc.grad need not check)
+NUMBER_VALUED = ('rnn_loss', 'huber', 'newton_sqrt')
+
+
 def _add_at(acc, index, g):
     """acc[index] += g in place, where an index that repeats an entry adds each of its
     values (np.add.at): the adjoint of reading acc[index], accumulated."""
@@ -28,20 +32,22 @@ def _as_matrices(g, a, b):
 
 def _matmul_adjoint_a(g, a, b):
     """The adjoint of a in a @ b: g @ b.T, summed over broadcast batch axes."""
-    if np.ndim(a) == 2 and np.ndim(b) == 2:  # the common case, directly
+    rank_a, rank_b = len(_shape_of(a)), len(_shape_of(b))  # np.ndim costs more
+    if rank_a == 2 and rank_b == 2:  # the common cases, directly
         return g @ b.T
-    if np.ndim(a) == 2 and np.ndim(b) == 1:
-        return np.outer(g, b)
+    if rank_a == 2 and rank_b == 1:
+        return np.multiply.outer(g, b)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2), np.shape(a))
 
 
 def _matmul_adjoint_b(g, a, b):
     """The adjoint of b in a @ b: a.T @ g, summed over broadcast batch axes."""
-    if np.ndim(a) == 2 and np.ndim(b) <= 2:  # the common cases, directly
+    rank_a, rank_b = len(_shape_of(a)), len(_shape_of(b))
+    if rank_a == 2 and rank_b <= 2:  # the common cases, directly
         return a.T @ g
-    if np.ndim(a) == 1 and np.ndim(b) == 2:
-        return np.outer(a, g)
+    if rank_a == 1 and rank_b == 2:
+        return np.multiply.outer(a, g)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))
 
@@ -154,10 +160,10 @@ def grad_rnn_loss(W, U, h0, X):
     return W_bar, U_bar, h_bar, X_bar
 
 
-def value_and_grad_huber(r, delta=1.0):
+def value_and_grad_huber(r: float, delta: float=1.0):
     """Value of huber and its gradient with respect to r."""
     # if abs(r) <= delta:
-    t1 = np.abs(r)
+    t1 = abs(r)
     t2 = t1 <= delta
     if t2:
         # return 0.5 * r * r
@@ -166,54 +172,50 @@ def value_and_grad_huber(r, delta=1.0):
     else:
         # return delta * (abs(r) - 0.5 * delta)
         t5 = 0.5 * delta
-        t5 = t1 - t5
-        t3 = delta * t5
+        t1 = t1 - t5
+        t3 = delta * t1
     # grad of: if abs(r) <= delta:
     if t2:
         # grad of: return 0.5 * r * r
-        t5 = r * 0.5
-        r_bar = t4 + t5
-        t2 = np.zeros_like(t1)
+        t2 = r * 0.5
+        r_bar = t4 + t2
+        t1 = 0.0
     else:
-        # grad of: return delta * (abs(r) - 0.5 * delta)
-        t2 = _unbroadcast(delta, r)
-        r_bar = np.zeros_like(r)
-    t1 = np.sign(r)
-    t1 = t2 * t1
+        r_bar, t1 = 0.0, delta
+    t2 = np.sign(r)
+    t1 = t1 * t2
     r_bar = r_bar + t1
     return t3, r_bar
 
 
-def grad_huber(r, delta=1.0):
+def grad_huber(r: float, delta: float=1.0):
     """Gradient of huber with respect to r."""
     # if abs(r) <= delta:
-    t1 = np.abs(r)
-    t2 = t1 <= delta
-    if t2:
-        t3 = 0.5 * r
+    t1 = abs(r)
+    t1 = t1 <= delta
+    if t1:
+        t2 = 0.5 * r
     # grad of: if abs(r) <= delta:
-    if t2:
+    if t1:
         # grad of: return 0.5 * r * r
-        t4 = r * 0.5
-        r_bar = t3 + t4
-        t2 = np.zeros_like(t1)
+        t3 = r * 0.5
+        r_bar = t2 + t3
+        t1 = 0.0
     else:
-        # grad of: return delta * (abs(r) - 0.5 * delta)
-        t2 = _unbroadcast(delta, r)
-        r_bar = np.zeros_like(r)
-    t1 = np.sign(r)
-    t1 = t2 * t1
+        r_bar, t1 = 0.0, delta
+    t2 = np.sign(r)
+    t1 = t1 * t2
     r_bar = r_bar + t1
     return r_bar
 
 
-def value_and_grad_newton_sqrt(c):
+def value_and_grad_newton_sqrt(c: float):
     """Value of newton_sqrt and its gradient with respect to c."""
     tape = []
     k, y, trips = 0, c, 0
     t1 = y * y
     t1 = t1 - c
-    t1 = np.abs(t1)
+    t1 = abs(t1)
     t1 = t1 > 1e-12
     if t1:
         t2 = k < 50
@@ -230,15 +232,14 @@ def value_and_grad_newton_sqrt(c):
         y = y_1
         t1 = y * y
         t1 = t1 - c
-        t1 = np.abs(t1)
+        t1 = abs(t1)
         t1 = t1 > 1e-12
         if t1:
             t2 = k < 50
         else:
             t2 = t1
     # grad of: while abs(y * y - c) > 1e-12 and k < 50:
-    c_bar = np.zeros_like(c)
-    y_bar = 1.0
+    y_bar, c_bar = 1.0, 0.0
     for _ in range(trips):
         y_1, t1 = tape.pop()
         # grad of: y = 0.5 * (y + c / y)
@@ -251,13 +252,13 @@ def value_and_grad_newton_sqrt(c):
     return y, c_bar
 
 
-def grad_newton_sqrt(c):
+def grad_newton_sqrt(c: float):
     """Gradient of newton_sqrt with respect to c."""
     tape = []
     k, y, trips = 0, c, 0
     t1 = y * y
     t1 = t1 - c
-    t1 = np.abs(t1)
+    t1 = abs(t1)
     t1 = t1 > 1e-12
     if t1:
         t2 = k < 50
@@ -274,15 +275,14 @@ def grad_newton_sqrt(c):
         y = y_1
         t1 = y * y
         t1 = t1 - c
-        t1 = np.abs(t1)
+        t1 = abs(t1)
         t1 = t1 > 1e-12
         if t1:
             t2 = k < 50
         else:
             t2 = t1
     # grad of: while abs(y * y - c) > 1e-12 and k < 50:
-    c_bar = np.zeros_like(c)
-    y_bar = 1.0
+    y_bar, c_bar = 1.0, 0.0
     for _ in range(trips):
         y, t1 = tape.pop()
         # grad of: y = 0.5 * (y + c / y)
@@ -312,7 +312,6 @@ def value_and_grad_sum_to_first_peak(x, level):
             break
     # grad of: for xi in x:
     x_bar = np.zeros_like(x)
-    level_bar = np.zeros_like(level)
     s_bar = 1.0
     for _ in range(trips):
         s_1, xi, index = tape.pop()
@@ -321,6 +320,7 @@ def value_and_grad_sum_to_first_peak(x, level):
         xi_bar = _unbroadcast(s_bar, xi)
         _add_at(x_bar, np.s_[index], xi_bar)
         s_bar = s_bar_1
+    level_bar = np.zeros_like(level)
     return s, (x_bar, level_bar)
 
 
@@ -341,7 +341,6 @@ def grad_sum_to_first_peak(x, level):
             break
     # grad of: for xi in x:
     x_bar = np.zeros_like(x)
-    level_bar = np.zeros_like(level)
     s_bar = 1.0
     for _ in range(trips):
         s, xi, index = tape.pop()
@@ -350,4 +349,5 @@ def grad_sum_to_first_peak(x, level):
         xi_bar = _unbroadcast(s_bar, xi)
         _add_at(x_bar, np.s_[index], xi_bar)
         s_bar = s_bar_1
+    level_bar = np.zeros_like(level)
     return x_bar, level_bar

@@ -28,20 +28,22 @@ def _as_matrices(g, a, b):
 
 def _matmul_adjoint_a(g, a, b):
     """The adjoint of a in a @ b: g @ b.T, summed over broadcast batch axes."""
-    if np.ndim(a) == 2 and np.ndim(b) == 2:  # the common case, directly
+    rank_a, rank_b = len(_shape_of(a)), len(_shape_of(b))  # np.ndim costs more
+    if rank_a == 2 and rank_b == 2:  # the common cases, directly
         return g @ b.T
-    if np.ndim(a) == 2 and np.ndim(b) == 1:
-        return np.outer(g, b)
+    if rank_a == 2 and rank_b == 1:
+        return np.multiply.outer(g, b)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2), np.shape(a))
 
 
 def _matmul_adjoint_b(g, a, b):
     """The adjoint of b in a @ b: a.T @ g, summed over broadcast batch axes."""
-    if np.ndim(a) == 2 and np.ndim(b) <= 2:  # the common cases, directly
+    rank_a, rank_b = len(_shape_of(a)), len(_shape_of(b))
+    if rank_a == 2 and rank_b <= 2:  # the common cases, directly
         return a.T @ g
-    if np.ndim(a) == 1 and np.ndim(b) == 2:
-        return np.outer(a, g)
+    if rank_a == 1 and rank_b == 2:
+        return np.multiply.outer(a, g)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))
 
@@ -178,49 +180,40 @@ def hvp_rnn_loss(W, U, h0, X, W_dot, U_dot, h0_dot, X_dot):
         X_bar_dot)
 
 
-def hvp_huber(r, delta, r_dot):
+def hvp_huber(r: float, delta: float, r_dot: float):
     """Gradient of huber and its derivative along the tangents: a Hessian-vector product."""
-    t1 = np.abs(r)
-    # tangent of: t1 = np.abs(r)
+    t1 = abs(r)
+    # tangent of: t1 = abs(r)
     # abs: the derivative at 0 is taken as 0
-    t1_1 = np.sign(r)
-    t2 = t1 <= delta
-    if t2:
-        t3 = 0.5 * r
-        # tangent of: t3 = 0.5 * r
+    t2 = np.sign(r)
+    t1 = t1 <= delta
+    if t1:
+        t2_1 = 0.5 * r
+        # tangent of: t2 = 0.5 * r
+        t2_1_dot = r_dot * 0.5
+    else:
+        t2_1, t2_1_dot = 0.0, 0.0
+    if t1:
+        t3 = r * 0.5
+        # tangent of: t3 = r * 0.5
         t3_dot = r_dot * 0.5
+        r_bar = t2_1 + t3
+        # tangent of: r_bar = t2 + t3
+        r_bar_dot = t2_1_dot + t3_dot
+        t1 = 0.0
     else:
-        t3, t3_dot = 0.0, 0.0
-    if t2:
-        t4 = r * 0.5
-        # tangent of: t4 = r * 0.5
-        t4_dot = r_dot * 0.5
-        r_bar = t3 + t4
-        # tangent of: r_bar = t3 + t4
-        r_bar_dot = t3_dot + t4_dot
-        t2 = np.zeros_like(t1)
-        t2_dot = np.zeros_like(t2)
-    else:
-        t2 = _unbroadcast(delta, r)
-        r_bar = np.zeros_like(r)
-        r_bar_dot = np.zeros_like(r_bar)
-        t2_dot = np.zeros_like(t2)
-    t1 = t2 * t1_1
-    # tangent of: t1 = t2 * t1
-    t1_dot = t2_dot * t1_1
+        r_bar, t1, r_bar_dot = 0.0, delta, 0.0
+    t1 = t1 * t2
     r_bar = r_bar + t1
-    # tangent of: r_bar = r_bar + t1
-    r_bar_dot = r_bar_dot + t1_dot
-    r_bar_dot = np.full_like(r_bar, r_bar_dot)
     return r_bar, r_bar_dot
 
 
-def hvp_newton_sqrt(c, c_dot):
+def hvp_newton_sqrt(c: float, c_dot: float):
     """Gradient of newton_sqrt and its derivative along the tangents: a Hessian-vector product."""
     t4 = []
     t1 = c * c
     t1 = t1 - c
-    t1 = np.abs(t1)
+    t1 = abs(t1)
     t1 = t1 > 1e-12
     k, t2, trips, y, y_dot = 0, t1, 0, c, c_dot
     while t2:
@@ -241,16 +234,14 @@ def hvp_newton_sqrt(c, c_dot):
         t4.append((y, t1, y_dot, t1_dot))
         t1 = y_1 * y_1
         t1 = t1 - c
-        t1 = np.abs(t1)
+        t1 = abs(t1)
         t1 = t1 > 1e-12
         if t1:
             t2 = k < 50
         else:
             t2 = t1
         y, y_dot = y_1, y_1_dot
-    c_bar = np.zeros_like(c)
-    c_bar_dot = np.zeros_like(c_bar)
-    y_bar, y_bar_dot = 1.0, 0.0
+    c_bar, y_bar, c_bar_dot, y_bar_dot = 0.0, 1.0, 0.0, 0.0
     for _ in range(trips):
         y, t1, y_dot, t1_dot = t4.pop()
         t2 = y_bar * 0.5
@@ -276,7 +267,6 @@ def hvp_newton_sqrt(c, c_dot):
     c_bar = c_bar + y_bar
     # tangent of: c_bar = c_bar + y_bar
     c_bar_dot = c_bar_dot + y_bar_dot
-    c_bar_dot = np.full_like(c_bar, c_bar_dot)
     return c_bar, c_bar_dot
 
 
@@ -295,7 +285,6 @@ def hvp_sum_to_first_peak(x, level, x_dot, level_dot):
         if t2:
             break
     x_bar = np.zeros_like(x)
-    level_bar = np.zeros_like(level)
     x_bar_dot = np.zeros_like(x_bar)
     s_bar, s_bar_dot = 1.0, 0.0
     for _ in range(trips):
@@ -313,5 +302,6 @@ def hvp_sum_to_first_peak(x, level, x_dot, level_dot):
         x_bar_1_dot = x_bar_dot + t4
         s_bar, x_bar, s_bar_dot, x_bar_dot = (s_bar_1, x_bar_1, s_bar_1_dot,
             x_bar_1_dot)
+    level_bar = np.zeros_like(level)
     level_bar_dot = np.zeros_like(level_bar)
     return (x_bar, level_bar), (x_bar_dot, level_bar_dot)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .compiled import compiled_module, describe
 from .errors import ArgumentError, GradcError, NonDifferentiableError, user_facing
+from .fastpath import float_path
 from .frontend.live import function_name, read_live
 from .frontend.live import parameters as live_parameters
 from .ir.helpers import _shape_of
@@ -79,39 +80,61 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     options = wrt_options(wrt, mode="reverse", optimize=optimize)
     compiled = {}  # the argument shapes (None: any) -> the generated module
     value_and_grads = {}  # the same shapes -> its value_and_grad_<name>
-    gradient_only = {}  # shapes whose output was seen to be a scalar -> grad_<name>
+    direct = {}  # shapes whose value is known to be a number -> the function to call
+    plain_call = not isinstance(primal, functools.partial)  # the float path's arity holds
+    count = len(inspect.signature(primal).parameters)
+    float_shapes = ((),) * count if specialize else None
+    fast = [None, live]  # value_and_grad for float_shapes, and what may go stale
+
+    def remember(shapes):
+        """On floats the value is still computed, so that a call raises where f does
+        (math.log(-1.0)); NumPy arrays do not raise, and skipping it saves a pass."""
+        direct[shapes] = value_and_grads[shapes] if with_value else \
+            getattr(compiled[shapes], f"grad_{name}")
+        if shapes == float_shapes and plain_call:
+            fast[0] = value_and_grads[shapes]
 
     def module_for(shapes):
         if shapes not in compiled:
-            compiled[shapes] = compiled_module(live, replace(options, shapes=shapes))
-            value_and_grads[shapes] = getattr(compiled[shapes], f"value_and_grad_{name}")
+            module = compiled[shapes] = compiled_module(live, replace(options, shapes=shapes))
+            value_and_grads[shapes] = getattr(module, f"value_and_grad_{name}")
+            if name in getattr(module, "NUMBER_VALUED", ()):  # proved when compiling
+                remember(shapes)
             if called:  # compiled at a call: describe what ``gradient`` runs now
-                describe(called[0], compiled[shapes])
+                describe(called[0], module)
         return compiled[shapes]
 
     def recompile():
         """A name ``f`` reads holds another value now (a cell run again): read it anew."""
         nonlocal live
-        live = read_live(primal)
-        for memo in (compiled, value_and_grads, gradient_only):
+        live = fast[1] = read_live(primal)
+        fast[0] = None
+        for memo in (compiled, value_and_grads, direct):
             memo.clear()
 
     called: list = []  # ``gradient``, once defined
+    check_numbers = None
     if not specialize and not live.missing:  # compile now: errors show where grad is called
-        module_for(None)
+        check_numbers = _number_checker(primal, getattr(module_for(None), f"grad_{name}"))
     check_inputs = _input_checker(primal, wrt)
+    plain = _plain_checker(primal, wrt, check_numbers) if plain_call else lambda args: False
 
-    @functools.wraps(primal)
-    def gradient(*args, **kwargs):
+    def checked_call(*args, **kwargs):
         __tracebackhide__ = True  # noqa: F841  (IPython and pytest show the caller's frame)
         try:
+            if not live.changed() and not kwargs and plain(args):  # checked: call at once
+                shapes = _shapes_of(args) if specialize else None
+                if shapes in direct:
+                    result = direct[shapes](*args)
+                    return ((result[0], as_numpy_scalars(result[1])) if with_value else
+                            as_numpy_scalars(result))
             check_inputs(args, kwargs)
+            if check_numbers is not None:
+                check_numbers(args, kwargs)
             if live.changed():
                 recompile()
-            shapes = tuple(map(_shape_of, args)) if specialize and not kwargs else None
-            if shapes in gradient_only and not with_value:
-                return as_numpy_scalars(gradient_only[shapes](*args))
-            module = module_for(shapes)
+            shapes = _shapes_of(args) if specialize and not kwargs else None
+            module_for(shapes)
         except GradcError as error:  # compiling at a call, or a bad argument
             raise error.with_traceback(None) from None  # gradc's own frames left out
         value, grads = value_and_grads[shapes](*args, **kwargs)
@@ -119,15 +142,26 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
             raise NonDifferentiableError(
                 f"grad requires {name} to return a scalar, got shape {np.shape(value)}; "
                 "reduce it first (e.g. np.sum) or use a Jacobian")
-        if shapes is not None:  # the same shapes give a scalar again: skip the value
-            gradient_only[shapes] = getattr(module, f"grad_{name}")
+        if shapes is not None:  # the same shapes give a scalar again: skip the check
+            remember(shapes)
         grads = as_numpy_scalars(grads)
         return (value, grads) if with_value else grads
 
+    indices, as_tuple = wrt_indices(primal, wrt)
+    checked = range(count) if specialize else sorted(
+        {*indices, *getattr(check_numbers, "positions", ())})
+    gradient = functools.update_wrapper(float_path(
+        checked_call, fast, count, checked, len(indices) if as_tuple else None,
+        with_value), primal)
     describe(gradient, compiled.get(None))
     called.append(gradient)
     gradient.primal = primal
     return gradient
+
+
+def _shapes_of(args) -> tuple:
+    """The shapes of ``args``, at once for floats (the key of a specialised compile)."""
+    return tuple([() if type(a) is float else _shape_of(a) for a in args])
 
 
 def as_numpy_scalars(values):
@@ -163,6 +197,68 @@ def _input_checker(f, wrt):
             value = args[index] if index < len(args) else kwargs.get(param, default)
             require_real(f, index, value)
     return check
+
+
+def _plain_checker(f, wrt, check_numbers):
+    """A test that a positional call passes every parameter, and Python or NumPy floats
+    or float arrays where it differentiates (0-d where a number is required): what
+    every check would accept, read at the cost of a type test per argument."""
+    count = len(inspect.signature(f).parameters)
+    numbers = set(check_numbers.positions if check_numbers is not None else ())
+    differentiated = [(i, i in numbers) for i in wrt_indices(f, wrt)[0]]
+    others = sorted(numbers - {i for i, _ in differentiated})
+
+    def plain(args):
+        if len(args) != count:
+            return False
+        for index, number in differentiated:
+            value = args[index]
+            kind = type(value)
+            if kind is not float and kind is not _FLOAT64 and not (
+                    kind is _ARRAY and value.dtype.kind == "f" and not (number and value.ndim)):
+                return False
+        for index in others:
+            if type(args[index]) not in (float, int):
+                return False
+        return True
+    return plain
+
+
+_FLOAT64 = np.float64
+
+
+def _number_checker(f, generated):
+    """A check of the arguments that ``generated`` takes as numbers (its signature says
+    ``x: float`` or ``n: int``: declared, or inferred from a use only a number fits, which
+    a one-entry array would pass too), or None when there are none."""
+    names = [(i, p.name) for i, p in enumerate(inspect.signature(generated).parameters.values())
+             if p.annotation in (float, int)]
+    if not names:
+        return None
+
+    def check(args, kwargs):
+        for index, name in names:
+            value = args[index] if index < len(args) else kwargs.get(name)
+            if type(value) is not float and getattr(value, "ndim", 0) != 0:
+                raise ArgumentError(
+                    f"{function_name(f)} uses {name!r} as a number (declared float or int, or "
+                    "passed to a math function, int(), float() or range(), or tested by "
+                    f"an if or while), got an array of shape {np.shape(value)}; pass a "
+                    "float or a 0-d array")
+    check.positions = [index for index, _ in names]  # type: ignore[attr-defined]
+    return check
+
+
+def require_numbers(f, generated, args) -> None:
+    """The check of ``_number_checker`` for one call of a derivative mode."""
+    if generated not in _NUMBER_CHECKS:
+        _NUMBER_CHECKS[generated] = _number_checker(f, generated)
+    check = _NUMBER_CHECKS[generated]
+    if check is not None:
+        check(args, {})
+
+
+_NUMBER_CHECKS: dict = {}
 
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)

@@ -11,7 +11,13 @@ import inspect
 
 import numpy as np
 
-from .api import as_numpy_scalars, plain_function, require_real, wrt_indices
+from .api import (
+    as_numpy_scalars,
+    plain_function,
+    require_numbers,
+    require_real,
+    wrt_indices,
+)
 from .compiled import generated_function
 from .errors import ArgumentError, user_facing
 from .frontend.live import function_name
@@ -42,6 +48,7 @@ def jvp(f, primals, tangents, *, optimize=True):
     primals = _complete(primal, primals)
     tangents = tangents + (0.0,) * (len(primals) - count)
     generated = generated_function(primal, "jvp", Options(mode="forward", optimize=optimize))
+    require_numbers(primal, generated, primals)
     return as_numpy_scalars(generated(*primals, *map(_shaped_like, tangents, primals)))
 
 
@@ -55,6 +62,7 @@ def vjp(f, *primals, optimize=True):
     primals = _complete(primal, primals)
     options = Options(mode="vjp", optimize=optimize)
     generated = generated_function(primal, "vjp", options)
+    require_numbers(primal, generated, primals)
     # the value as gradc compiles it, never by running f: f may update an argument
     value = as_numpy_scalars(generated_function(primal, "value", options)(*primals))
     several = isinstance(value, tuple)
@@ -95,7 +103,9 @@ def jacobian(f, wrt=0, mode="auto", *, argnums=None, optimize=True):
         for index in indices:
             require_real(primal, index, args[index])
         # the value as gradc compiles it: running the user's code could update an argument
-        value = generated_function(primal, "value", _only(indices, optimize, "vjp"))(*args)
+        value_of_f = generated_function(primal, "value", _only(indices, optimize, "vjp"))
+        require_numbers(primal, value_of_f, args)
+        value = value_of_f(*args)
         if isinstance(value, tuple):
             raise ArgumentError(f"jacobian needs {function_name(primal)} to return one array, not "
                                 "a tuple; take the Jacobian of each output separately")
@@ -130,6 +140,7 @@ def hvp(f, wrt=0, *, argnums=None, optimize=True):
         args = _complete(primal, args)
         for index in indices:
             require_real(primal, index, args[index])
+        require_numbers(primal, generated, args)
         vectors = v if as_tuple else (v,)
         if not isinstance(vectors, tuple) or len(vectors) != len(indices):
             raise ArgumentError(f"v must hold one vector per differentiated argument "

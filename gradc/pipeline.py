@@ -24,13 +24,16 @@ from .errors import ArgumentError, LocatedError, NonDifferentiableSourceError
 from .frontend.lower import lower_function
 from .frontend.source import ModuleInfo, parse_module
 from .ir.control import truth_line
-from .ir.core import Function
+from .ir.core import Const, Function
 from .ir.verifier import verify
 from .options import Options, wrt_positions
 from .passes.cse import cse
 from .passes.dce import dce
 from .passes.forward_ad import forward
+from .passes.hoist import hoist
 from .passes.reverse_ad import materialize_gradients, reverse
+from .passes.scalars import infer_scalar_params
+from .passes.shapes import shape_classes
 from .passes.simplify import simplify
 from .passes.specialize import specialize
 
@@ -61,6 +64,7 @@ def primal_ir(info: ModuleInfo, name: str, options=DEFAULTS, trace=None,
     fn = stage("lower", lower_function(info, name))
     if check is not None:
         check(fn)
+    fn = infer_scalar_params(fn)
     if options.shapes is not None:
         fn = with_shapes(fn, options.shapes)
     return stage("optimize", optimize(fn)) if options.optimize else fn
@@ -127,7 +131,7 @@ def _differentiated(fn, wrt, options, trace):
     if options.optimize or options.shapes is not None:  # after a cleanup, which settles
         fn = stage("specialize", specialize(optimize(fn) if options.optimize else fn))
     if options.optimize:
-        fn = stage("cleanup", optimize(fn))
+        fn = stage("cleanup", hoist(optimize(fn)))
     return stage("materialize", materialize_gradients(fn, wrt))
 
 
@@ -226,7 +230,20 @@ def _compile(info, functions, wrt, options, trace, command):
             raise info.error(info.functions[name], f"{name} nests too deeply for gradc to "
                              "compile", "split long expressions into steps assigned to "
                              "names, and deeply nested blocks into functions") from None
-    return render_module(generated, _base_name(info.filename), command)
+    return render_module(generated, _base_name(info.filename), command,
+                         _number_valued(generated) if options.mode == "reverse" else ())
+
+
+def _number_valued(generated) -> tuple[str, ...]:
+    """The functions whose value_and_grad returns a value provably a number, whatever
+    the inputs' shapes."""
+    names = []
+    for target in generated:
+        if target.name.startswith("value_and_grad_"):
+            value = target.returns[0]
+            if isinstance(value, Const) or shape_classes(target.ir)[value] == ():
+                names.append(target.name.removeprefix("value_and_grad_"))
+    return tuple(names)
 
 
 def _targets(info, name, wrt, options, trace) -> list:

@@ -15,11 +15,12 @@ import math
 
 from ..ir.control import carried_params, loop_body, loop_inits, next_values, stop_flag
 from ..ir.core import Const, Function, Instr, Var, walk
+from ..passes.shapes import shape_classes
 from ..primitives.constructors import GLOBAL
 from ..primitives.control import IF, PUSH, WHILE
 from ..primitives.indexing import SETITEM, WRITES
 from .inplace import writes_in_place
-from .names import LinearOrder, assign_names
+from .names import LinearOrder, assign_names, released_after
 
 # Python's spelling of the records' operators
 _OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
@@ -66,11 +67,12 @@ class FunctionEmitter:
     def _statements(self, fn):
         """Assignments, each block headed once by the source line it comes from."""
         self.headed, self.lines_with_many = set(), _multi_instruction_lines(fn)
-        return self._body(fn.body)
+        return self._body(fn.body, released_after(fn, self.names, shape_classes(fn)))
 
-    def _body(self, body):
+    def _body(self, body, released=None):
+        """``released``: instruction index -> names to ``del`` after it (top level)."""
         statements = []
-        for instr in body:
+        for index, instr in enumerate(body):
             if instr.op is GLOBAL:
                 continue
             loc = instr.loc
@@ -84,6 +86,8 @@ class FunctionEmitter:
                 statements += self._write(instr)
             else:
                 statements.append(self._assign(instr))
+            if released and index in released:
+                statements.append(ast.Delete([ast.Name(n, ast.Del()) for n in released[index]]))
         return statements
 
     # ---- control flow
@@ -227,6 +231,8 @@ class FunctionEmitter:
         prim = instr.op
         if instr.param("lib") == "math":
             return _call(_attribute("math", prim.math), args)
+        if instr.param("lib") == "builtins":  # abs(x), as written: np.abs(x) of a float is not
+            return _call(ast.Name(prim.name), args)  # a float, and slower
         sequence = ast.Tuple if prim.sequence_syntax == "tuple" else ast.List
         positional, keywords = prim.call_arguments(instr.params, args, _literal, sequence)
         keywords = [ast.keyword(arg=key, value=value) for key, value in keywords.items()]

@@ -18,6 +18,10 @@ from ..primitives.constructors import GLOBAL
 from ..version import __version__
 from .emit import COMMENT, FunctionEmitter
 
+NUMBER_VALUED = "NUMBER_VALUED"
+NUMBER_VALUED_COMMENT = ("# functions whose value is a number for any input "
+                         "(gradc.grad need not check)")
+
 
 @dataclass(frozen=True)
 class GradientFunction:
@@ -30,8 +34,10 @@ class GradientFunction:
 
 
 def render_module(functions: list[GradientFunction], source_name: str,
-                  command: str = "") -> str:
-    """The module text; ``command`` is how to regenerate it, quoted in the header."""
+                  command: str = "", number_valued: tuple[str, ...] = ()) -> str:
+    """The module text; ``command`` is how to regenerate it, quoted in the header;
+    ``number_valued``: the functions whose value is provably a number (then listed in
+    ``NUMBER_VALUED``, which tells the Python API it need not check)."""
     comments: list[str] = []
     used_constants = _used_constants(functions)
     arrays = sorted({i.param("name") for i in _all_instrs(functions) if i.op is GLOBAL})
@@ -48,6 +54,8 @@ def render_module(functions: list[GradientFunction], source_name: str,
                                for name, value in sorted(used_constants.items())))
     if arrays:
         parts.append(_ARRAYS + "\n".join(f"{name} = None" for name in arrays))
+    if number_valued:
+        parts.append(f"{NUMBER_VALUED_COMMENT}\n{NUMBER_VALUED} = {tuple(number_valued)!r}")
     parts += [inspect.getsource(getattr(helpers, h)).strip() for h in _used_helpers(functions)]
     parts += [_render(fn_def, comments) for fn_def in body]
     return "\n\n\n".join(parts) + "\n"

@@ -306,3 +306,32 @@ def _free_variant(base, holder, last_use, index, reserved):
     return candidate
 
 
+
+
+def released_after(fn: Function, names: dict, classes: dict) -> dict[int, list[str]]:
+    """Top-level instruction index -> the names to release (``del``) after it: primal
+    values with a name of the source that may be arrays (shape class not ``()``) and are
+    dead there, while nothing else has taken their name, so their memory goes before
+    the rest of the adjoint runs (not just at ``return``)."""
+    order = LinearOrder(fn)
+    kept = {p.var.id for p in fn.params} | {r.id for r in fn.results if isinstance(r, Var)}
+    defined: dict = {}  # name -> the positions at which a value takes it
+    for instr in walk(fn.body):
+        for out in instr.outs:
+            defined.setdefault(names.get(out.id), []).append(order.at[id(instr)][0])
+    spans = [order.at[id(i)] for i in fn.body]
+    released: dict[int, list[str]] = {}
+    for index, instr in enumerate(fn.body[:-1]):
+        if instr.regions or instr.loc is None or instr.loc.role != "primal":
+            continue
+        for out in instr.outs:
+            name, death = names.get(out.id), order.last_use.get(out.id)
+            if name is None or out.id in kept or death is None or \
+                    _TEMPORARY.fullmatch(name) or classes.get(out) == ():
+                continue
+            at = next(k for k, (head, end) in enumerate(spans) if head <= death <= (end or head))
+            taken = [p for p in defined[name] if spans[index][0] < p <= spans[min(
+                at + 1, len(spans) - 1)][0]]
+            if not taken and at < len(fn.body) - 1:
+                released.setdefault(at, []).append(name)
+    return released

@@ -187,6 +187,11 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes, Li
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
                 and _is_call_of(stmt.value, ADD_AT.helper):
             self._add_at(stmt.value)
+        elif isinstance(stmt, ast.Delete) and self.info.generated and all(
+                isinstance(t, ast.Name) for t in stmt.targets):
+            for target in stmt.targets:  # gradc's own code releasing a dead value
+                assert isinstance(target, ast.Name)
+                self.env.pop(target.id, None)
         else:
             message, hint = statement_hint(stmt)
             raise self.info.error(stmt, message, hint)
@@ -380,6 +385,8 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes, Li
         """``call``: an operator spelled as a function (np.power, math.pow), which keeps
         the function's semantics (no complex results from negative bases)."""
         params = (("lib", "math"),) * (lib == "math") + (("form", "call"),) * call + params
+        if lib == "builtins" and op == "abs":  # abs(x) of a float stays a float
+            params = (("lib", "builtins"),) + params
         out = self.builder.emit(op, args, params=params, loc=self.loc)
         self._track(out, op, args)
         return out

@@ -55,20 +55,22 @@ def _as_matrices(g, a, b):
 
 def _matmul_adjoint_a(g, a, b):
     """The adjoint of a in a @ b: g @ b.T, summed over broadcast batch axes."""
-    if np.ndim(a) == 2 and np.ndim(b) == 2:  # the common case, directly
+    rank_a, rank_b = len(_shape_of(a)), len(_shape_of(b))  # np.ndim costs more
+    if rank_a == 2 and rank_b == 2:  # the common cases, directly
         return g @ b.T
-    if np.ndim(a) == 2 and np.ndim(b) == 1:
-        return np.outer(g, b)
+    if rank_a == 2 and rank_b == 1:
+        return np.multiply.outer(g, b)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2), np.shape(a))
 
 
 def _matmul_adjoint_b(g, a, b):
     """The adjoint of b in a @ b: a.T @ g, summed over broadcast batch axes."""
-    if np.ndim(a) == 2 and np.ndim(b) <= 2:  # the common cases, directly
+    rank_a, rank_b = len(_shape_of(a)), len(_shape_of(b))
+    if rank_a == 2 and rank_b <= 2:  # the common cases, directly
         return a.T @ g
-    if np.ndim(a) == 1 and np.ndim(b) == 2:
-        return np.outer(a, g)
+    if rank_a == 1 and rank_b == 2:
+        return np.multiply.outer(a, g)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))
 

@@ -4,11 +4,12 @@ results. Only these get adjoints; everything else is left to the primal code (or
     f(x, c): a = x * x; b = c * 2; y = a + b    wrt x   ->   active = {x, a, y}
 
 A loop's carried value depends on ``wrt`` if its initial value does or its body makes
-it so, which may take a second sweep of the body. Inside blocks every value counts as
-reaching the results (an approximation on the safe side).
+it so, which may take a second sweep of the body. A value reaches the results through
+differentiable operations only: a loop's carried value read only by its condition (a
+step size tested against a tolerance) needs no adjoint.
 """
 
-from ..ir.control import block_carried, carried_params, loop_inits, next_values
+from ..ir.control import block_carried, carried_params, loop_body, loop_inits, next_values
 from ..ir.core import Function, Var, uses, walk
 from ..primitives.control import IF, POP, PUSH
 
@@ -17,12 +18,50 @@ def active_values(fn: Function, wrt: list[Var]) -> set[Var]:
     varied = set(wrt)
     vary(fn.body, varied)
     useful = {r for r in fn.results if isinstance(r, Var)}
-    for instr in reversed(fn.body):
-        if any(out in useful for out in instr.outs):
-            useful.update(uses(instr))
-            useful.update(v for i in walk([instr]) for v in i.outs)
-            useful.update(p for i in walk([instr]) for b in i.regions for p in b.params)
+    if any(i.op in (PUSH, POP) for i in walk(fn.body)):  # a tape: every value counts
+        for instr in reversed(fn.body):
+            if any(out in useful for out in instr.outs):
+                useful.update(uses(instr))
+                useful.update(v for i in walk([instr]) for v in i.outs)
+                useful.update(p for i in walk([instr]) for b in i.regions for p in b.params)
+    else:
+        reach(fn.body, useful)
     return varied & useful
+
+
+def reach(body, useful):
+    """Add to ``useful`` the values of ``body`` whose value reaches those in it through
+    differentiable operations: not a condition, a loop bound or a comparison's operand,
+    which decide what runs but carry no gradient."""
+    for instr in reversed(body):
+        if instr.op is IF:
+            for block in instr.regions:
+                block_useful = {r for k, r in enumerate(block.results)
+                                if isinstance(r, Var) and instr.outs[k] in useful}
+                useful.update(block_useful)
+                reach(block.body, useful)
+        elif instr.regions:
+            _reach_loop(instr, useful)
+        elif instr.op.differentiable and any(out in useful for out in instr.outs):
+            useful.update(a for a in instr.args if isinstance(a, Var))
+
+
+def _reach_loop(instr, useful):
+    """A carried value reaches the results if the loop's out does, or if the body's use
+    of it reaches a carried value that does: a fixed point over the carried values."""
+    carried = {k for k, out in enumerate(instr.outs) if out in useful}
+    while True:
+        useful.update(r for k, r in enumerate(next_values(instr))
+                      if k in carried and isinstance(r, Var))
+        reach(loop_body(instr).body, useful)
+        grown = {k for k, p in enumerate(carried_params(instr)) if p in useful} - carried
+        if not grown:
+            break
+        carried |= grown
+    useful.update(p for k, p in enumerate(carried_params(instr)) if k in carried)
+    useful.update(instr.outs[k] for k in carried)
+    useful.update(a for k, a in enumerate(loop_inits(instr))
+                  if k in carried and isinstance(a, Var))
 
 
 def vary(body, varied):

@@ -34,7 +34,9 @@ def _sweep(body, classes):
             _tape(instr, args, classes)
             continue
         like = instr.op.shape_of
-        if like is not None:
+        if instr.param("lib") == "math":  # the math module returns a Python float
+            result = ()
+        elif like is not None:
             result = args[like]
         elif instr.op.elementwise:
             result = broadcast_class(args)
@@ -149,8 +151,9 @@ def _concrete(c):
 def broadcast_class(classes):
     """The class of the broadcast of values of ``classes``."""
     parts = set()
-    for c in classes:
-        parts.update(c[1:] if c[:1] == ("broadcast",) else [c] if c != () else [])
+    for c in classes:  # a number (a loop index too) takes the other operands' shape
+        parts.update(c[1:] if c[:1] == ("broadcast",) else [c] if c != () and not
+                     _is_index(c) else [])
     distinct = sorted(parts, key=repr)
     if not distinct:
         return ()

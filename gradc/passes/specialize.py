@@ -50,7 +50,8 @@ def _sweep(instrs, builder, mapping, classes, spread_constants):
         else:
             mapping[instr.out] = result
         kept = result if isinstance(result, Instr) else instr
-        if kept.op is BROADCAST_LIKE and isinstance(kept.args[0], Const):
+        if kept.op is BROADCAST_LIKE and (isinstance(kept.args[0], Const) or
+                                          classes.get(kept.args[0]) == ()):
             spread_constants[kept.out] = kept.args
 
 
@@ -70,7 +71,7 @@ def _rewrite(builder, instr, classes, spread_constants):
     """What the instruction becomes for the known shapes: an atom (the last instruction
     emitted computes it), a replacement instruction, or None to keep it."""
     if instr.op.elementwise and any(a in spread_constants for a in instr.args):
-        return _unspread(instr, classes, spread_constants)
+        return _unspread(builder, instr, classes, spread_constants)
     shape = {a: classes[a] if isinstance(a, Var) else () for a in instr.args}
     if not all(map(_concrete, [*shape.values(), classes.get(instr.out)])):
         return None  # a shape not known, or one that loops or branches leave open
@@ -79,15 +80,26 @@ def _rewrite(builder, instr, classes, spread_constants):
     return None
 
 
-def _unspread(instr, classes, spread_constants):
-    """An elementwise operation on a broadcast constant can take the constant itself when
-    its other operands already give the result's shape; on constants alone, it is the
-    broadcast of its value."""
+def _unspread(builder, instr, classes, spread_constants):
+    """An elementwise operation on a broadcast number (a constant, or a value of shape
+    class ``()``) can take the number itself when its other operands already give the
+    result's shape; on numbers alone, it is the broadcast of its value (computed once,
+    on the numbers: ``broadcast_like(1.0, x) / n`` is ``broadcast_like(1.0 / n, x)``)."""
     args = tuple(spread_constants[a][0] if a in spread_constants else a for a in instr.args)
+    spread = {k for k, a in enumerate(instr.args) if a in spread_constants}
     others = [classes[a] for k, a in enumerate(args)
-              if isinstance(a, Var) and k != instr.op.condition]
-    if not others and any(isinstance(a, Var) for a in args):
+              if isinstance(a, Var) and k != instr.op.condition and k not in spread]
+    if not others and any(isinstance(a, Var) and k not in spread
+                          for k, a in enumerate(args)):
         return None  # np.where(c, 1.0, 0.0): the spread operands give its precision
+    if not others or broadcast_class(others) == ():
+        likes = [spread_constants[a][1] for a in instr.args if a in spread_constants]
+        if any(classes[like] != classes[instr.out] for like in likes):
+            return None
+        if any(isinstance(a, Var) for a in args):  # the numbers, then their spread
+            number = _emitter(builder, instr)(instr.op.name, *args, params=instr.params)
+            classes[number] = ()
+            return replace(instr, op=BROADCAST_LIKE, args=(number, likes[0]), params=())
     if not others:
         likes = [spread_constants[a][1] for a in instr.args if a in spread_constants]
         if any(classes[like] != classes[instr.out] for like in likes):

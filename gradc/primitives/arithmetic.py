@@ -160,7 +160,7 @@ LOGICAL_NOT, INT, FLOAT = register(
               differentiable=False, boolean=True, impl=lambda x: not x),
     # int(n): a loop bound or size, no gradient
     Primitive("int", 1, None, syntax="builtin", elementwise=False, differentiable=False,
-              impl=int),
+              scalar=True, impl=int),
     # float(x): a number, from a float or a one-entry array
     Primitive("float", 1, None, syntax="builtin", elementwise=False, linear_in=(0,),
               scalar=True, impl=float, vjp=_float_vjp, jvp=linear_jvp),

@@ -125,10 +125,10 @@ register(
              positional="before", call_form="einsum", view=True),  # "ij->ji" is a view
     # the two adjoints of a @ b (g: the output's adjoint), for any operand ndim
     _adjoint("matmul_adjoint_a", 3, _matmul_adjoint_a_vjp, linear_in=(0, 2),
-             helper_needs=("_as_matrices", "_unbroadcast"),
+             helper_needs=("_as_matrices", "_shape_of", "_unbroadcast"),
              specialize=_matmul_adjoint_a_plain),
     _adjoint("matmul_adjoint_b", 3, _matmul_adjoint_b_vjp, linear_in=(0, 1),
-             helper_needs=("_as_matrices", "_unbroadcast"),
+             helper_needs=("_as_matrices", "_shape_of", "_unbroadcast"),
              specialize=_matmul_adjoint_b_plain),
     # the adjoints of np.dot, np.inner, np.tensordot (axes: "dot", "inner" or tensordot's)
     _adjoint("tensordot_adjoint_a", 3, linear_in=(0, 2), keywords=("axes",),
