@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from .compiled import compiled_module, describe, source_of
+from .dispatch import target_of
 from .errors import ArgumentError, NonDifferentiableError, user_facing
 from .ir.helpers import _shape_of
 from .options import with_argnums, wrt_options, wrt_positions
@@ -72,27 +73,28 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     primal = plain_function(f)
     name, filename, source = source_of(primal)
     options = wrt_options(wrt, mode="reverse", optimize=optimize)
-    compiled = {}  # the argument shapes (None: any) -> the generated module
-    value_and_grads = {}  # the same shapes -> its value_and_grad_<name>
-    gradient_only = {}  # shapes whose output was seen to be a scalar -> grad_<name>
+    compiled = {}  # the argument shapes (None: any), target -> the generated module
+    value_and_grads = {}  # the same key -> its value_and_grad_<name>
+    gradient_only = {}  # keys whose output was seen to be a scalar -> grad_<name>
 
-    def module_for(shapes):
+    def module_for(shapes):  # shapes: (argument shapes or None, target)
         if shapes not in compiled:
-            compiled[shapes] = compiled_module(source, filename, name,
-                                               replace(options, shapes=shapes))
+            compiled[shapes] = compiled_module(source, filename, name, replace(
+                options, shapes=shapes[0], target=shapes[1]))
             value_and_grads[shapes] = getattr(compiled[shapes], f"value_and_grad_{name}")
             if specialize:  # compiled at a call, so ``gradient`` exists
                 describe(gradient, compiled[shapes])
         return compiled[shapes]
 
     if not specialize:  # compile now: errors show where grad is called
-        module_for(None)
+        module_for((None, "numpy"))
     check_inputs = _input_checker(primal, name, wrt)
 
     @functools.wraps(primal)
     def gradient(*args, **kwargs):
         check_inputs(args, kwargs)
-        shapes = tuple(map(_shape_of, args)) if specialize and not kwargs else None
+        shapes = (tuple(map(_shape_of, args)) if specialize and not kwargs else None,
+                  target_of(args, kwargs))
         if shapes in gradient_only and not with_value:
             return as_numpy_scalars(gradient_only[shapes](*args))
         module = module_for(shapes)
@@ -101,12 +103,12 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
             raise NonDifferentiableError(
                 f"grad requires {name} to return a scalar, got shape {np.shape(value)}; "
                 "reduce it first (e.g. np.sum) or use a Jacobian")
-        if shapes is not None:  # the same shapes give a scalar again: skip the value
+        if shapes[0] is not None:  # the same shapes give a scalar again: skip the value
             gradient_only[shapes] = getattr(module, f"grad_{name}")
         grads = as_numpy_scalars(grads)
         return (value, grads) if with_value else grads
 
-    describe(gradient, compiled.get(None))
+    describe(gradient, compiled.get((None, "numpy")))
     gradient.primal = primal
     return gradient
 

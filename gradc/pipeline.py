@@ -218,7 +218,16 @@ def _compile(source, filename, functions, wrt, options, trace, command):
             raise info.error(info.functions[name], f"{name} nests too deeply for gradc to "
                              "compile", "split long expressions into steps assigned to "
                              "names, and deeply nested blocks into functions") from None
-    return render_module(generated, _base_name(filename), info.constants, command)
+    return _render(generated, info, options, command)
+
+
+def _render(generated, info: ModuleInfo, options: Options, command: str) -> str:
+    """The module text for the target; a refusal quotes the line it is about."""
+    def locate(loc):
+        return info.filename, info.lines[loc.line - 1] if loc and 0 < loc.line <= len(
+            info.lines) else ""
+    return render_module(generated, _base_name(info.filename), info.constants, command,
+                         options.target, locate)
 
 
 def _targets(info, name, wrt, options, trace) -> list:
@@ -284,7 +293,7 @@ def _return_statement(info: ModuleInfo, name: str) -> ast.Return:
 def _compile_hvp(source, filename, functions, wrt, options, trace, command):
     """Forward over reverse: gradc differentiates, in forward mode, the gradient code it
     generated. This works because generated code stays inside the accepted language."""
-    reverse_options = replace(options, mode="reverse")
+    reverse_options = replace(options, mode="reverse", target="numpy")  # read back below
     gradients = _compile(source, filename, functions, wrt, reverse_options, None, "")
     primal_info = parse_module(source, filename)
     info = parse_module(gradients, filename)  # recognised as gradc's own code
@@ -294,7 +303,7 @@ def _compile_hvp(source, filename, functions, wrt, options, trace, command):
         indices = resolve_wrt(primal_info, name, wrt)[0]
         fn = tangent_ir(info, f"grad_{name}", options, trace, indices)
         generated.append(hvp_function(fn, name))
-    return render_module(generated, _base_name(filename), info.constants, command)
+    return _render(generated, info, options, command)
 
 
 def _base_name(filename):
