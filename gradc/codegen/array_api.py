@@ -36,7 +36,8 @@ AS_HELPER = {"cbrt": "_cbrt", "reciprocal": "_reciprocal", "dot": "_dot", "inner
              "vstack": "_vstack", "array": "_array", "atleast_1d": "_atleast_1d",
              "atleast_2d": "_atleast_2d", "atleast_3d": "_atleast_3d", "size": "_size",
              "cumsum": "_cumsum", "cumprod": "_cumprod", "linalg.norm": "_norm",
-             "repeat": "_repeat", "tile": "_tile", "diff": "_diff", "roll": "_roll"}
+             "repeat": "_repeat", "tile": "_tile", "diff": "_diff", "roll": "_roll",
+             "linalg.cholesky": "_cholesky"}
 # constructors: the standard's take the dtype and device results should have
 CONSTRUCTORS = {"zeros", "ones", "eye", "full"}
 # helpers of the NumPy target with no array-API form, and why

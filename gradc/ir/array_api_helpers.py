@@ -255,6 +255,12 @@ def _triangle(x, k, lower):
     return xp.where(keep, x, xp.zeros_like(x))
 
 
+def _cholesky(a):
+    """np.linalg.cholesky, which reads only the lower triangle of a: the matrix is made
+    symmetric from it first (JAX's cholesky would average a with its transpose)."""
+    return _xp(a).linalg.cholesky(_tril(a) + _swapaxes(_tril(a, -1), -1, -2))
+
+
 def _hstack(parts):
     """np.hstack: joined along axis 1 (axis 0 for vectors)."""
     parts = [_atleast_1d(p) for p in parts]
