@@ -30,23 +30,10 @@ os.environ.setdefault("GRADC_CACHE_DIR", tempfile.mkdtemp(prefix="gradc-bench-")
 
 import numpy as np  # noqa: E402
 from _timing import REPO, fmt_time, interleaved, load_path, table  # noqa: E402
+from mlp import MODULE as MLP  # noqa: E402  (worked example 2 on a batch)
+from mlp import data as mlp_data  # noqa: E402
 
 import gradc  # noqa: E402
-
-MLP = '''\
-import numpy as np
-
-
-def sigmoid(u):
-    return 1.0 / (1.0 + np.exp(-u))
-
-
-def loss(alpha1, alpha2, alpha3, X, y):
-    z1 = sigmoid(X @ alpha1)
-    z2 = sigmoid(z1 @ alpha2)
-    yhat = sigmoid(z2 @ alpha3)
-    return np.mean(-(y * np.log(yhat) + (1.0 - y) * np.log(1.0 - yhat)))
-'''
 
 
 def jax_functions():
@@ -70,14 +57,6 @@ def jax_functions():
         return loss
 
     return mlp, rnn
-
-
-def mlp_data(batch, width, rng):
-    X = rng.standard_normal((batch, 2))
-    y = rng.integers(0, 2, batch).astype(float)
-    return (rng.standard_normal((2, width)) / np.sqrt(2),
-            rng.standard_normal((width, width)) / np.sqrt(width),
-            rng.standard_normal(width) / np.sqrt(width), X, y)
 
 
 def rnn_data(hidden, steps, rng):
@@ -110,7 +89,7 @@ def jit_table(folder):
     loops = load_path(REPO / "examples" / "loops.py", "loops_example")
     mlp, rnn = jax_functions()
     rng = np.random.default_rng(0)
-    cases = [("MLP", array_bench_mlp.loss, mlp, mlp_data(b, w, rng), (0, 1, 2))
+    cases = [("MLP", array_bench_mlp.loss, mlp, mlp_data(b, w), (0, 1, 2))
              for b, w in [(64, 32), (1024, 128), (4096, 512)]]
     cases += [("RNN", loops.rnn_loss, rnn, rnn_data(h, s, rng), (0, 1, 2))
               for h, s in [(16, 20), (128, 20), (512, 20)]]

@@ -73,42 +73,45 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     primal = plain_function(f)
     name, filename, source = source_of(primal)
     options = wrt_options(wrt, mode="reverse", optimize=optimize)
-    compiled = {}  # the argument shapes (None: any), target -> the generated module
+    # keys: a target (shape-generic code), or (the argument shapes, a target)
+    compiled = {}  # a key -> the generated module
     value_and_grads = {}  # the same key -> its value_and_grad_<name>
     gradient_only = {}  # keys whose output was seen to be a scalar -> grad_<name>
 
-    def module_for(shapes):  # shapes: (argument shapes or None, target)
-        if shapes not in compiled:
-            compiled[shapes] = compiled_module(source, filename, name, replace(
-                options, shapes=shapes[0], target=shapes[1]))
-            value_and_grads[shapes] = getattr(compiled[shapes], f"value_and_grad_{name}")
+    def module_for(key):
+        if key not in compiled:
+            shapes, target = key if type(key) is tuple else (None, key)
+            compiled[key] = compiled_module(source, filename, name,
+                                            replace(options, shapes=shapes, target=target))
+            value_and_grads[key] = getattr(compiled[key], f"value_and_grad_{name}")
             if specialize:  # compiled at a call, so ``gradient`` exists
-                describe(gradient, compiled[shapes])
-        return compiled[shapes]
+                describe(gradient, compiled[key])
+        return compiled[key]
 
     if not specialize:  # compile now: errors show where grad is called
-        module_for((None, "numpy"))
+        module_for("numpy")
     check_inputs = _input_checker(primal, name, wrt)
 
     @functools.wraps(primal)
     def gradient(*args, **kwargs):
         check_inputs(args, kwargs)
-        shapes = (tuple(map(_shape_of, args)) if specialize and not kwargs else None,
-                  target_of(args, kwargs))
-        if shapes in gradient_only and not with_value:
-            return as_numpy_scalars(gradient_only[shapes](*args))
-        module = module_for(shapes)
-        value, grads = value_and_grads[shapes](*args, **kwargs)
+        key = target_of(args, kwargs)
+        if specialize and not kwargs:
+            key = (tuple(map(_shape_of, args)), key)
+        if key in gradient_only and not with_value:
+            return as_numpy_scalars(gradient_only[key](*args))
+        module = module_for(key)
+        value, grads = value_and_grads[key](*args, **kwargs)
         if not isinstance(value, float) and np.ndim(value) != 0:
             raise NonDifferentiableError(
                 f"grad requires {name} to return a scalar, got shape {np.shape(value)}; "
                 "reduce it first (e.g. np.sum) or use a Jacobian")
-        if shapes[0] is not None:  # the same shapes give a scalar again: skip the value
-            gradient_only[shapes] = getattr(module, f"grad_{name}")
+        if type(key) is tuple:  # the same shapes give a scalar again: skip the value
+            gradient_only[key] = getattr(module, f"grad_{name}")
         grads = as_numpy_scalars(grads)
         return (value, grads) if with_value else grads
 
-    describe(gradient, compiled.get((None, "numpy")))
+    describe(gradient, compiled.get("numpy"))
     gradient.primal = primal
     return gradient
 

@@ -22,7 +22,7 @@ from gradc import nn
 pytest.importorskip("array_api_compat", reason="the array-API tests need the arrays "
                     "extra: pip install -e '.[test,arrays]'")
 
-from test_array_rows import ROWS  # noqa: E402
+from test_array_rows import ROWS, loss_module  # noqa: E402
 
 # ---- the five models of the matrix (gradc reads this file's source)
 
@@ -258,19 +258,10 @@ REFUSED = {"cumprod": "writes into arrays entry by entry"}
 
 @pytest.fixture(scope="module")
 def row_losses(tmp_path_factory):
-    """One module with a loss per row, imported from its file as users' code is."""
-    lines = ["import numpy as np", "from gradc import nn", ""]
-    for name, row in ROWS.items():
-        params = "x, y" if len(row.shapes) == 2 else "x"
-        lines += [f"def loss_{name}({params}):", f"    return {row.loss}", ""]
-    for name, loss in EXTRA_ROWS.items():
-        lines += [f"def loss_{name}(x, y):", f"    return {loss}", ""]
-    path = tmp_path_factory.mktemp("array_api_rows") / "array_api_rows.py"
-    path.write_text("\n".join(lines))
-    spec = importlib.util.spec_from_file_location("array_api_rows", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """One module with a loss per row and per extra row."""
+    rows = {name: (row.loss, len(row.shapes)) for name, row in ROWS.items()}
+    rows.update({name: (loss, 2) for name, loss in EXTRA_ROWS.items()})
+    return loss_module(rows, tmp_path_factory.mktemp("array_api_rows"), "array_api_rows")
 
 
 def _row_inputs(name):
@@ -414,3 +405,46 @@ def test_dask_gradient_of_the_example_matches_numpy():
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_every_primitive_has_an_array_api_spelling_or_a_reason():
+    """A primitive's NumPy name is the standard's (checked against array_api_strict),
+    renamed, or a helper; a NumPy-target helper has an array-API twin or is refused."""
+    strict = pytest.importorskip("array_api_strict")
+    from gradc.codegen import array_api
+    from gradc.ir import array_api_helpers
+    from gradc.primitives import PRIMITIVES
+
+    def in_standard(name):
+        owner = strict
+        for part in name.split("."):
+            owner = getattr(owner, part, None)
+        return owner is not None
+
+    for prim in PRIMITIVES.values():
+        if prim.helper:
+            assert hasattr(array_api_helpers, prim.helper) or prim.helper in \
+                array_api.REFUSED, prim.helper
+        elif prim.numpy and prim.syntax in ("call", "fill", "full", "item"):
+            helper = array_api.AS_HELPER.get(prim.numpy)
+            spelled = array_api.RENAMED.get(prim.numpy, prim.numpy)
+            assert (helper and hasattr(array_api_helpers, helper)) or in_standard(spelled), \
+                f"{prim.name}: np.{prim.numpy} is not in the array API standard; map it in " \
+                "gradc/codegen/array_api.py"
+
+
+def test_the_cli_module_runs_on_any_library():
+    """generated/array_api/ (gradc compile --target array-api) on floats, as the NumPy
+    module is called, and on 0-d arrays of the standard's checker."""
+    xp = pytest.importorskip("array_api_strict")
+    module = _load("generated/array_api/backprop_ex1_grad_array_api.py", "ex1_array_api")
+    assert module.grad_f(2.0, 3.0) == pytest.approx((1208.3812151266095, 809.707479218564))
+    dx, dz = module.grad_f(xp.asarray(2.0), xp.asarray(3.0, dtype=xp.float32))
+    assert dx.dtype == xp.float64 and float(dx) == pytest.approx(1208.3812151266095)
+
+
+def test_an_unknown_target_is_refused():
+    from gradc.options import Options
+
+    with pytest.raises(gradc.ArgumentError, match="target must be one of numpy, array-api"):
+        Options(target="cupy")

@@ -5,7 +5,8 @@ the standard lacks (``np.dot``, ``np.outer``, ``np.ravel``, ...).
 Codegen copies the source of each helper a module uses into it, as for the NumPy
 target. They take the namespace from their arguments (``array_api_compat``), build no
 host array (zeros, eyes and positions come from the arguments' namespace, dtype and
-device), and never write into an array, so JAX can trace them. Where the standard has
+device), and write only into arrays they have just made (never on JAX, whose arrays are
+immutable: .at[] is its way), so JAX can trace them. Where the standard has
 no operation (scatter-add), the libraries' own one is used when the namespace has it,
 and an equivalent built from standard operations otherwise.
 """
@@ -590,13 +591,19 @@ def _masks_as_positions(xp, index):
 def _scatter_like(g, like, index):
     """The adjoint of like[index]: zeros shaped like `like`, with g added at index
     (entries an integer array repeats receive the sum of their gradients). The standard
-    has no scatter-add: JAX's .at[].add, else the library's bincount of the entries'
+    has no scatter-add: JAX's .at[].add; an index of integers and slices names no entry
+    twice, so g is written into new zeros; else the library's bincount of the entries'
     flat positions, else (array_api_strict) a product with a one-hot matrix."""
     xp = _xp(g, like)
     dtype = like.dtype if not hasattr(g, "dtype") else xp.result_type(g, like)
     if array_api_compat.is_jax_array(like):
         return xp.zeros(like.shape, dtype=dtype).at[index].add(g)
     size, device = _size(like), array_api_compat.device(like)
+    entries = index if isinstance(index, tuple) else (index,)
+    if not any(hasattr(entry, "shape") for entry in entries):  # no entry twice: g put there
+        grad = xp.zeros(like.shape, dtype=dtype, device=device)
+        grad[entries if any(e is Ellipsis for e in entries) else entries + (...,)] = g
+        return grad
     positions = _gather(xp.reshape(xp.arange(size, device=device), like.shape), index)
     flat = _ravel(positions)
     g = xp.asarray(g, dtype=dtype, device=device)
