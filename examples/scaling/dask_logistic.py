@@ -2,15 +2,16 @@
 with gradients gradc generates, run by Dask on a cluster.
 
     pip install -e ".[arrays]"
-    python examples/scaling/dask_logistic.py                    # 5.1 GB of data, 2 GB of memory
+    python examples/scaling/dask_logistic.py                    # 5.1 GB of data, 3 GB of memory
     python examples/scaling/dask_logistic.py --samples 200000   # a quick run
 
 The data (``--samples`` x ``--features`` float64, 40,000,000 x 16 = 5.1 GB by default)
 is synthetic and lazy: Dask generates each chunk from its seed when a task needs it, so
 it never exists in memory as a whole. The cluster is a ``dask.distributed.LocalCluster``
-of ``--workers`` workers with ``--memory-limit`` each (2 x 1 GB by default, less than the
-data). Each step of full-batch gradient descent runs gradc's generated gradient on the
-Dask arrays: the callable ``gradc.value_and_grad`` returns sees Dask arrays and runs the
+of ``--workers`` workers with ``--memory-limit`` each (2 x 1.5 GB by default, less than
+the data; a worker holds a few chunks of 12.8 MB and its own Python, NumPy and Dask).
+Each step of full-batch gradient descent runs gradc's generated gradient on the Dask
+arrays: the callable ``gradc.value_and_grad`` returns sees Dask arrays and runs the
 array-API module, which builds a task graph chunk by chunk (X @ w, the loss, X.T @ g);
 ``dask.compute`` runs it on the cluster and brings back the loss and the gradient (17
 numbers). A tqdm bar shows the steps.
@@ -64,11 +65,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=40_000_000)
     parser.add_argument("--features", type=int, default=FEATURES)
-    parser.add_argument("--chunk", type=int, default=500_000, help="rows per chunk")
-    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--chunk", type=int, default=100_000, help="rows per chunk")
+    parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--rate", type=float, default=2.0, help="the learning rate")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--memory-limit", default="1GB", help="per worker")
+    parser.add_argument("--memory-limit", default="1.5GB", help="per worker")
     args = parser.parse_args(argv)
     X, y, w_true = synthetic_data(args.samples, args.features, args.chunk)
     with LocalCluster(n_workers=args.workers, threads_per_worker=1,
