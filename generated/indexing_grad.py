@@ -6,6 +6,17 @@ Do not edit: regenerate with `gradc compile examples/indexing.py`.
 import numpy as np
 
 
+def _add_at(acc, index, g):
+    """acc[index] += g in place, where an index that repeats an entry adds each of its
+    values (np.add.at): the adjoint of reading acc[index], accumulated."""
+    components = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype.kind in "iu"
+           for i in components):
+        np.add.at(acc, index, g)
+    else:
+        acc[index] += g
+
+
 def _scatter_like(g, like, index):
     """The adjoint of like[index]: zeros shaped like `like`, with g added at index
     (entries an integer array repeats receive the sum of their gradients)."""
@@ -61,17 +72,14 @@ def value_and_grad_roughness(x, weight: float):
     x_bar = _scatter_like(t6, x, np.s_[-1])
     t4 = t5 * t4
     t4 = t4 + t4
-    t4 = _scatter_like(t4, x, np.s_[0])
-    x_bar = x_bar + t4
+    _add_at(x_bar, np.s_[0], t4)
     d_bar = d + d
     # grad of: d = x[1:] - x[:-1]
     t4 = -d_bar
     t1 = _unbroadcast(d_bar, t1)
     t2 = _unbroadcast(t4, t2)
-    t2 = _scatter_like(t2, x, np.s_[:-1])
-    x_bar = x_bar + t2
-    t1 = _scatter_like(t1, x, np.s_[1:])
-    x_bar = x_bar + t1
+    _add_at(x_bar, np.s_[:-1], t2)
+    _add_at(x_bar, np.s_[1:], t1)
     return t3, (x_bar, weight_bar)
 
 
@@ -96,15 +104,12 @@ def grad_roughness(x, weight: float):
     x_bar = _scatter_like(t5, x, np.s_[-1])
     t3 = t4 * t3
     t3 = t3 + t3
-    t3 = _scatter_like(t3, x, np.s_[0])
-    x_bar = x_bar + t3
+    _add_at(x_bar, np.s_[0], t3)
     d_bar = d + d
     # grad of: d = x[1:] - x[:-1]
     t3 = -d_bar
     t1 = _unbroadcast(d_bar, t1)
     t2 = _unbroadcast(t3, t2)
-    t2 = _scatter_like(t2, x, np.s_[:-1])
-    x_bar = x_bar + t2
-    t1 = _scatter_like(t1, x, np.s_[1:])
-    x_bar = x_bar + t1
+    _add_at(x_bar, np.s_[:-1], t2)
+    _add_at(x_bar, np.s_[1:], t1)
     return x_bar, weight_bar

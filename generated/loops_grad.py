@@ -6,6 +6,17 @@ Do not edit: regenerate with `gradc compile examples/loops.py`.
 import numpy as np
 
 
+def _add_at(acc, index, g):
+    """acc[index] += g in place, where an index that repeats an entry adds each of its
+    values (np.add.at): the adjoint of reading acc[index], accumulated."""
+    components = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype.kind in "iu"
+           for i in components):
+        np.add.at(acc, index, g)
+    else:
+        acc[index] += g
+
+
 def _as_matrices(g, a, b):
     """g, a, b with 1-D operands made matrices, as a @ b treats them (a row, b a column)."""
     if np.ndim(b) == 1:
@@ -33,14 +44,6 @@ def _matmul_adjoint_b(g, a, b):
         return np.outer(a, g)
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))
-
-
-def _scatter_like(g, like, index):
-    """The adjoint of like[index]: zeros shaped like `like`, with g added at index
-    (entries an integer array repeats receive the sum of their gradients)."""
-    grad = np.zeros(np.shape(like), dtype=np.result_type(g, like))
-    np.add.at(grad, index, g)
-    return grad
 
 
 def _shape_of(x):
@@ -103,8 +106,7 @@ def value_and_grad_rnn_loss(W, U, h0, X):
         t6 = _matmul_adjoint_a(t4, U, t3)
         t3 = _matmul_adjoint_b(t4, U, t3)
         U_bar = U_bar + t6
-        t3 = _scatter_like(t3, X, np.s_[t])
-        X_bar = X_bar + t3
+        _add_at(X_bar, np.s_[t], t3)
         t7 = _matmul_adjoint_a(t2, W, h)
         h_bar = _matmul_adjoint_b(t2, W, h)
         W_bar = W_bar + t7
@@ -145,8 +147,7 @@ def grad_rnn_loss(W, U, h0, X):
         t6 = _matmul_adjoint_a(t4, U, t3)
         t3 = _matmul_adjoint_b(t4, U, t3)
         U_bar = U_bar + t6
-        t3 = _scatter_like(t3, X, np.s_[t])
-        X_bar = X_bar + t3
+        _add_at(X_bar, np.s_[t], t3)
         t7 = _matmul_adjoint_a(t2, W, h)
         h_bar = _matmul_adjoint_b(t2, W, h)
         W_bar = W_bar + t7
@@ -318,8 +319,7 @@ def value_and_grad_sum_to_first_peak(x, level):
         # grad of: s = s + xi
         s_bar_1 = _unbroadcast(s_bar, s_1)
         xi_bar = _unbroadcast(s_bar, xi)
-        t1 = _scatter_like(xi_bar, x, np.s_[index])
-        x_bar = x_bar + t1
+        _add_at(x_bar, np.s_[index], xi_bar)
         s_bar = s_bar_1
     return s, (x_bar, level_bar)
 
@@ -348,7 +348,6 @@ def grad_sum_to_first_peak(x, level):
         # grad of: s = s + xi
         s_bar_1 = _unbroadcast(s_bar, s)
         xi_bar = _unbroadcast(s_bar, xi)
-        t1 = _scatter_like(xi_bar, x, np.s_[index])
-        x_bar = x_bar + t1
+        _add_at(x_bar, np.s_[index], xi_bar)
         s_bar = s_bar_1
     return x_bar, level_bar

@@ -6,6 +6,17 @@ Do not edit: regenerate with `gradc compile examples/loops.py --mode hvp`.
 import numpy as np
 
 
+def _add_at(acc, index, g):
+    """acc[index] += g in place, where an index that repeats an entry adds each of its
+    values (np.add.at): the adjoint of reading acc[index], accumulated."""
+    components = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype.kind in "iu"
+           for i in components):
+        np.add.at(acc, index, g)
+    else:
+        acc[index] += g
+
+
 def _as_matrices(g, a, b):
     """g, a, b with 1-D operands made matrices, as a @ b treats them (a row, b a column)."""
     if np.ndim(b) == 1:
@@ -141,12 +152,11 @@ def hvp_rnn_loss(W, U, h0, X, W_dot, U_dot, h0_dot, X_dot):
         U_bar = U_bar + t6
         # tangent of: U_bar = U_bar + t6
         U_bar_dot = U_bar_dot + t6_dot
-        t3 = _scatter_like(t3_1, X, np.s_[t])
-        # tangent of: t3 = _scatter_like(t3, X, np.s_[t])
-        t3_dot = _scatter_like(t3_1_dot, X, np.s_[t])
-        X_bar = X_bar + t3
-        # tangent of: X_bar = X_bar + t3
-        X_bar_dot = X_bar_dot + t3_dot
+        X_bar_1 = X_bar.copy()
+        _add_at(X_bar_1, np.s_[t], t3_1)
+        # tangent of: _add_at(X_bar, np.s_[t], t3)
+        t9 = _scatter_like(t3_1_dot, X_bar, np.s_[t])
+        X_bar_1_dot = X_bar_dot + t9
         t7 = _matmul_adjoint_a(t2_1, W, h)
         # tangent of: t7 = _matmul_adjoint_a(t2, W, h)
         t9 = _matmul_adjoint_a(t2_1_dot, W, h)
@@ -160,6 +170,7 @@ def hvp_rnn_loss(W, U, h0, X, W_dot, U_dot, h0_dot, X_dot):
         W_bar = W_bar + t7
         # tangent of: W_bar = W_bar + t7
         W_bar_dot = W_bar_dot + t7_dot
+        X_bar, X_bar_dot = X_bar_1, X_bar_1_dot
     W_bar_dot = np.full_like(W_bar, W_bar_dot)
     U_bar_dot = np.full_like(U_bar, U_bar_dot)
     h_bar_dot = np.full_like(h_bar, h_bar_dot)
@@ -295,12 +306,12 @@ def hvp_sum_to_first_peak(x, level, x_dot, level_dot):
         xi_bar = _unbroadcast(s_bar, xi)
         # tangent of: xi_bar = _unbroadcast(s_bar, xi)
         xi_bar_dot = _unbroadcast(s_bar_dot, xi)
-        t1 = _scatter_like(xi_bar, x, np.s_[index])
-        # tangent of: t1 = _scatter_like(xi_bar, x, np.s_[index])
-        t1_dot = _scatter_like(xi_bar_dot, x, np.s_[index])
-        x_bar = x_bar + t1
-        # tangent of: x_bar = x_bar + t1
-        x_bar_dot = x_bar_dot + t1_dot
-        s_bar, s_bar_dot = s_bar_1, s_bar_1_dot
+        x_bar_1 = x_bar.copy()
+        _add_at(x_bar_1, np.s_[index], xi_bar)
+        # tangent of: _add_at(x_bar, np.s_[index], xi_bar)
+        t4 = _scatter_like(xi_bar_dot, x_bar, np.s_[index])
+        x_bar_1_dot = x_bar_dot + t4
+        s_bar, x_bar, s_bar_dot, x_bar_dot = (s_bar_1, x_bar_1, s_bar_1_dot,
+            x_bar_1_dot)
     level_bar_dot = np.zeros_like(level_bar)
     return (x_bar, level_bar), (x_bar_dot, level_bar_dot)

@@ -1,11 +1,11 @@
 """The public API of reverse mode, ``grad`` and ``value_and_grad``, and what every mode
-shares: reading a function's source, compiling it once, caching and loading the result.
+shares: reading a live function, compiling it once, caching and loading the result.
 
-Compiling reads the function's module source (never runs it), generates the gradient
-module, caches it on disk (``cache``) and loads it from the text it checked there; when
-the cache cannot be used it compiles in memory. The returned callable carries
-``.source`` (generated text), ``.path`` (the file it was loaded from, None when compiled
-in memory) and ``.primal``.
+Compiling reads the function's source and what its names hold (``frontend/live.py``;
+the function is never run), generates the gradient module, caches it on disk
+(``cache``) and loads it from the text it checked there; when the cache cannot be used
+it compiles in memory. The returned callable carries ``.source`` (generated text),
+``.path`` (the file it was loaded from, None when compiled in memory) and ``.primal``.
 """
 
 import functools
@@ -14,9 +14,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from .compiled import compiled_module, describe, source_of
+from .compiled import compiled_module, describe
 from .dispatch import target_of
-from .errors import ArgumentError, NonDifferentiableError, user_facing
+from .errors import ArgumentError, GradcError, NonDifferentiableError, user_facing
+from .frontend.live import function_name, read_live
+from .frontend.live import parameters as live_parameters
 from .ir.helpers import _shape_of
 from .options import with_argnums, wrt_options, wrt_positions
 
@@ -26,7 +28,8 @@ def grad(f=None, wrt=0, *, argnums=None, optimize=True, specialize=False):
     """Gradient of scalar-valued ``f``.
 
     Args:
-        f: a top-level function in the accepted subset (omit to use as ``@grad(wrt=...)``).
+        f: a function in the accepted subset: a def, a lambda, a closure or a
+            functools.partial of one (omit to use as ``@grad(wrt=...)``).
         wrt: an argument index or name, or a tuple of them. A single one gives a single
             gradient, a tuple gives a tuple (JAX's convention).
         argnums: JAX's name for ``wrt`` (indices only); give one or the other.
@@ -63,15 +66,17 @@ def plain_function(f):
     """``f`` itself; a derivative compiled by gradc is refused rather than silently
     replaced by the function it came from."""
     if hasattr(f, "primal") and hasattr(f, "source"):
-        raise ArgumentError(f"{f.__name__} is already a derivative compiled by gradc; for "
+        name = function_name(f)
+        raise ArgumentError(f"{name} is already a derivative compiled by gradc; for "
                             "second derivatives use gradc.hessian or gradc.hvp, and pass "
-                            f"{f.__name__}.primal to differentiate the original function")
+                            f"{name}.primal to differentiate the original function")
     return f
 
 
 def _differentiate(f, wrt, optimize, specialize, with_value):
     primal = plain_function(f)
-    name, filename, source = source_of(primal)
+    live = read_live(primal)
+    name = live.name
     options = wrt_options(wrt, mode="reverse", optimize=optimize)
     # keys: a target (shape-generic code), or (the argument shapes, a target)
     compiled = {}  # a key -> the generated module
@@ -81,26 +86,40 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     def module_for(key):
         if key not in compiled:
             shapes, target = key if type(key) is tuple else (None, key)
-            compiled[key] = compiled_module(source, filename, name,
-                                            replace(options, shapes=shapes, target=target))
+            compiled[key] = compiled_module(live, replace(options, shapes=shapes,
+                                                          target=target))
             value_and_grads[key] = getattr(compiled[key], f"value_and_grad_{name}")
-            if specialize:  # compiled at a call, so ``gradient`` exists
-                describe(gradient, compiled[key])
+            if called and target == "numpy":  # compiled at a call: what ``gradient`` runs
+                describe(called[0], compiled[key])  # now (NumPy's spelling for readers)
         return compiled[key]
 
-    if not specialize:  # compile now: errors show where grad is called
+    def recompile():
+        """A name ``f`` reads holds another value now (a cell run again): read it anew."""
+        nonlocal live
+        live = read_live(primal)
+        for memo in (compiled, value_and_grads, gradient_only):
+            memo.clear()
+
+    called: list = []  # ``gradient``, once defined
+    if not specialize and not live.missing:  # compile now: errors show where grad is called
         module_for("numpy")
-    check_inputs = _input_checker(primal, name, wrt)
+    check_inputs = _input_checker(primal, wrt)
 
     @functools.wraps(primal)
     def gradient(*args, **kwargs):
-        check_inputs(args, kwargs)
-        key = target_of(args, kwargs)
-        if specialize and not kwargs:
-            key = (tuple(map(_shape_of, args)), key)
-        if key in gradient_only and not with_value:
-            return as_numpy_scalars(gradient_only[key](*args))
-        module = module_for(key)
+        __tracebackhide__ = True  # noqa: F841  (IPython and pytest show the caller's frame)
+        try:
+            check_inputs(args, kwargs)
+            if live.changed():
+                recompile()
+            key = target_of(args, kwargs)
+            if specialize and not kwargs:
+                key = (tuple(map(_shape_of, args)), key)
+            if key in gradient_only and not with_value:
+                return as_numpy_scalars(gradient_only[key](*args))
+            module = module_for(key)
+        except GradcError as error:  # compiling at a call, or a bad argument
+            raise error.with_traceback(None) from None  # gradc's own frames left out
         value, grads = value_and_grads[key](*args, **kwargs)
         if not isinstance(value, float) and np.ndim(value) != 0:
             raise NonDifferentiableError(
@@ -112,6 +131,7 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
         return (value, grads) if with_value else grads
 
     describe(gradient, compiled.get("numpy"))
+    called.append(gradient)
     gradient.primal = primal
     return gradient
 
@@ -132,22 +152,26 @@ def as_numpy_scalars(values):
 _ARRAY = np.ndarray
 
 
-def _input_checker(f, name, wrt):
+def _input_checker(f, wrt):
     """A check that a call's arguments fit ``f``'s signature and that the differentiated
     ones are real-valued (not int or bool)."""
     signature = inspect.signature(f)
-    parameters = list(signature.parameters.values())
+    parameters = live_parameters(f)
     positions = [(i, parameters[i].name, parameters[i].default)
                  for i in wrt_indices(f, wrt)[0]]
-    fewest = sum(p.default is inspect.Parameter.empty for p in parameters)
+    positional = [p for p in parameters if p.kind in _POSITIONAL]  # not a partial's keywords
+    fewest = sum(p.default is inspect.Parameter.empty for p in positional)
 
     def check(args, kwargs):
-        if kwargs or not fewest <= len(args) <= len(parameters):  # cheap when positional
+        if kwargs or not fewest <= len(args) <= len(positional):  # cheap when positional
             _bind(f, signature, args, kwargs)
         for index, param, default in positions:
             value = args[index] if index < len(args) else kwargs.get(param, default)
             require_real(f, index, value)
     return check
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def _bind(f, signature, args, kwargs):
@@ -156,13 +180,13 @@ def _bind(f, signature, args, kwargs):
     try:
         signature.bind(*args, **kwargs)
     except TypeError as exc:
-        raise TypeError(f"the gradient of {f.__name__}{signature}: {exc}") from None
+        raise TypeError(f"the gradient of {function_name(f)}{signature}: {exc}") from None
 
 
 def wrt_indices(f, wrt) -> tuple[tuple[int, ...], bool]:
     """``wrt`` (an index, a name, or a tuple of them) as parameter indices of ``f``, and
     whether a tuple was asked for."""
-    return wrt_positions(list(inspect.signature(f).parameters), f.__name__, wrt)
+    return wrt_positions([p.name for p in live_parameters(f)], function_name(f), wrt)
 
 
 def require_real(f, index, value):
@@ -171,13 +195,13 @@ def require_real(f, index, value):
     kind = _kind(value)
     if kind == "f":
         return
-    name = list(inspect.signature(f).parameters)[index]
+    name = live_parameters(f)[index].name
     if kind == "c":
         raise NonDifferentiableError(
-            f"differentiating {f.__name__} with respect to {name!r}: complex inputs are not "
+            f"differentiating {function_name(f)} with respect to {name!r}: complex inputs are not "
             "supported (gradc differentiates real functions of real inputs)")
     raise NonDifferentiableError(
-        f"differentiating {f.__name__} with respect to {name!r} requires a real-valued "
+        f"differentiating {function_name(f)} with respect to {name!r} requires a real-valued "
         f"input, got {type(value).__name__} {value!r:.40}; pass a float (e.g. 2.0) or "
         "cast with .astype(float)")
 

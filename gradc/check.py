@@ -1,12 +1,12 @@
 """``check_grad``: compiled gradients against central finite differences (SEED.md
 section 2: finite differences are how one tests a backpropagation implementation)."""
 
-import inspect
 
 import numpy as np
 
 from .api import grad
 from .errors import GradientCheckError, user_facing
+from .frontend.live import parameters as live_parameters
 from .options import with_argnums
 
 
@@ -26,7 +26,7 @@ def check_grad(f, *args, wrt=0, argnums=None, eps=1e-6, tol=1e-6):
     primal = getattr(f, "primal", f)
     wrt = with_argnums(wrt, argnums)
     indices = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
-    names = list(inspect.signature(primal).parameters)
+    names = [p.name for p in live_parameters(primal)]
     indices = [names.index(w) if isinstance(w, str) else w for w in indices]
     analytic = grad(primal, wrt=tuple(indices))(*args)
     worst, report = 0.0, ""

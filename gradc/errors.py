@@ -13,10 +13,11 @@ def user_facing(function):
     frames: the message already says where in the user's code, and why."""
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
+        __tracebackhide__ = True  # noqa: F841  (IPython and pytest show the caller's frame)
         try:
             return function(*args, **kwargs)
         except GradcError as error:
-            raise error.with_traceback(None) from None
+            raise error.with_traceback(None) from None  # gradc's own frames left out
     return wrapper
 
 

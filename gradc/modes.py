@@ -16,6 +16,8 @@ from .api import as_numpy_scalars, plain_function, require_real, wrt_indices
 from .compiled import generated_function
 from .dispatch import target_of
 from .errors import ArgumentError, user_facing
+from .frontend.live import function_name
+from .frontend.live import parameters as live_parameters
 from .options import Options, with_argnums
 
 
@@ -99,7 +101,7 @@ def jacobian(f, wrt=0, mode="auto", *, argnums=None, optimize=True):
         # the value as gradc compiles it: running the user's code could update an argument
         value = generated_function(primal, "value", _only(indices, optimize, "vjp"))(*args)
         if isinstance(value, tuple):
-            raise ArgumentError(f"jacobian needs {primal.__name__} to return one array, not "
+            raise ArgumentError(f"jacobian needs {function_name(primal)} to return one array, not "
                                 "a tuple; take the Jacobian of each output separately")
         value = np.asarray(value)
         inputs = sum(np.size(args[i]) for i in indices)
@@ -108,7 +110,7 @@ def jacobian(f, wrt=0, mode="auto", *, argnums=None, optimize=True):
         blocks = build(primal, args, indices, value, optimize)
         return tuple(blocks) if as_tuple else blocks[0]
 
-    return jacobian_of_f
+    return user_facing(jacobian_of_f)
 
 
 def choose_mode(inputs: int, outputs: int) -> str:
@@ -145,7 +147,7 @@ def hvp(f, wrt=0, *, argnums=None, optimize=True):
         products = as_numpy_scalars(tuple(products))
         return products if as_tuple else products[0]
 
-    return hvp_of_f
+    return user_facing(hvp_of_f)
 
 
 @user_facing
@@ -176,7 +178,7 @@ def hessian(f, wrt=0, *, argnums=None, optimize=True):
                 blocks[i][j] = stacked.reshape(shape)
         return tuple(map(tuple, blocks)) if as_tuple else blocks[0][0]
 
-    return hessian_of_f
+    return user_facing(hessian_of_f)
 
 
 # ---- Jacobians, column by column or row by row
@@ -238,13 +240,13 @@ def _precision(x):
 def _complete(primal, args):
     """``args`` with the defaults of the parameters left out appended."""
     args = tuple(args)
-    parameters = list(inspect.signature(primal).parameters.values())
+    parameters = live_parameters(primal)
     if len(args) > len(parameters):
-        raise ArgumentError(f"{primal.__name__} takes {len(parameters)} arguments, "
+        raise ArgumentError(f"{function_name(primal)} takes {len(parameters)} arguments, "
                             f"got {len(args)}")
     for param in parameters[len(args):]:
         if param.default is inspect.Parameter.empty:
-            raise ArgumentError(f"{primal.__name__}: missing argument {param.name!r}")
+            raise ArgumentError(f"{function_name(primal)}: missing argument {param.name!r}")
         args += (param.default,)
     return args
 

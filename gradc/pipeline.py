@@ -187,9 +187,18 @@ def compile_source(source: str, filename: str, functions=None, wrt=None,
     for each function named (default: every top-level function returning one value);
     forward mode: ``jvp_<name>`` (default: every top-level function). ``wrt`` (default:
     ``options.wrt``) names the arguments to differentiate."""
+    with _collector_paused():
+        return compile_module(parse_module(source, filename), functions, wrt, options, trace,
+                              command)
+
+
+def compile_module(info: ModuleInfo, functions=None, wrt=None, options=DEFAULTS, trace=None,
+                   command="") -> str:
+    """``compile_source`` of a module already read: parsed from a file, or gathered
+    from a live function (frontend/live.py)."""
     wrt = options.wrt if wrt is None else wrt
     with _collector_paused():
-        return _compile(source, filename, functions, wrt, options, trace, command)
+        return _compile(info, functions, wrt, options, trace, command)
 
 
 @contextmanager
@@ -205,10 +214,9 @@ def _collector_paused():
             gc.enable()
 
 
-def _compile(source, filename, functions, wrt, options, trace, command):
+def _compile(info, functions, wrt, options, trace, command):
     if options.mode == "hvp":
-        return _compile_hvp(source, filename, functions, wrt, options, trace, command)
-    info = parse_module(source, filename)
+        return _compile_hvp(info, functions, wrt, options, trace, command)
     names = _selected(info, functions, options.mode)
     generated = []
     for name in names:
@@ -226,8 +234,8 @@ def _render(generated, info: ModuleInfo, options: Options, command: str) -> str:
     def locate(loc):
         return info.filename, info.lines[loc.line - 1] if loc and 0 < loc.line <= len(
             info.lines) else ""
-    return render_module(generated, _base_name(info.filename), info.constants, command,
-                         options.target, locate)
+    return render_module(generated, _base_name(info.filename), command, options.target,
+                         locate)
 
 
 def _targets(info, name, wrt, options, trace) -> list:
@@ -290,13 +298,14 @@ def _return_statement(info: ModuleInfo, name: str) -> ast.Return:
     return next((r for r in returns if isinstance(r.value, ast.Tuple)), returns[-1])
 
 
-def _compile_hvp(source, filename, functions, wrt, options, trace, command):
+def _compile_hvp(primal_info, functions, wrt, options, trace, command):
     """Forward over reverse: gradc differentiates, in forward mode, the gradient code it
     generated. This works because generated code stays inside the accepted language."""
     reverse_options = replace(options, mode="reverse", target="numpy")  # read back below
-    gradients = _compile(source, filename, functions, wrt, reverse_options, None, "")
-    primal_info = parse_module(source, filename)
+    gradients = _compile(primal_info, functions, wrt, reverse_options, None, "")
+    filename = primal_info.filename
     info = parse_module(gradients, filename)  # recognised as gradc's own code
+    info.arrays = {name: name for name in _module_arrays(primal_info)}
     names = [n.removeprefix("grad_") for n in info.functions if n.startswith("grad_")]
     generated = []
     for name in names:  # tangents only along the differentiated arguments
@@ -304,6 +313,17 @@ def _compile_hvp(source, filename, functions, wrt, options, trace, command):
         fn = tangent_ir(info, f"grad_{name}", options, trace, indices)
         generated.append(hvp_function(fn, name))
     return _render(generated, info, options, command)
+
+
+def _module_arrays(info: ModuleInfo, seen=None) -> set[str]:
+    """The generated module's names of the arrays a live function and its helpers read."""
+    seen = set() if seen is None else seen
+    seen.add(id(info))
+    names = set(info.arrays.values())
+    for scope in info.scopes.values():
+        if id(scope) not in seen:
+            names |= _module_arrays(scope, seen)
+    return names
 
 
 def _base_name(filename):

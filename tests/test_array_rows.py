@@ -79,6 +79,7 @@ ROWS = {
     "squeeze": Row("np.sum(np.squeeze(x, axis=1) ** 2)", ((3, 1),)),
     "broadcast_to": Row("np.sum(np.sin(np.broadcast_to(x, (2, 3))))", ((3,),)),
     "expand_dims": Row("np.sum(np.expand_dims(x, axis=0) * y)", ((3,), (2, 3))),
+    "copy": Row("np.sum(np.copy(x) * x.copy() * np.array(x))", ((3,),)),
     "getitem": Row("np.sum(x[1:, 0] ** 2) + x[0, 1] * x[2, 2]", ((3, 3),)),
     "concatenate": Row("np.sum(np.concatenate([x, x * y], axis=0) ** 2)", ((2, 3), (2, 3))),
     "stack": Row("np.sum(np.stack([x, y], axis=1) ** 3)", ((3,), (3,))),
@@ -99,10 +100,11 @@ ROWS = {
 
 # Primitives without a row here: elementwise ones (tests/test_primitives.py), adjoint
 # helpers and shape bookkeeping the derivatives emit (tested through the rows),
-# control flow and tapes (tests/test_control_flow.py), and values with no gradient.
+# control flow and tapes (tests/test_control_flow.py), writes (a statement, not a loss:
+# tests/test_writes.py), and values with no gradient.
 INTERNAL = {name for name, p in PRIMITIVES.items()
             if p.elementwise or p.control or p.effect or not p.differentiable
-            or (p.helper is not None and not p.nn)}
+            or (p.helper is not None and not p.nn) or name == "setitem"}
 
 
 def test_every_primitive_has_a_row_or_a_place():

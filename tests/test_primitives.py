@@ -284,7 +284,7 @@ def test_codegen_emits_primitive(name, lib):
     lib_params = (("lib", "math"),) if lib == "math" else ()
     instr = Instr((out,), prim, tuple(p.var for p in params), lib_params)
     fn = Function("h", params, (instr,), (out,))
-    text = render_module([GradientFunction(fn, "h", "doc", out)], "m.py", {})
+    text = render_module([GradientFunction(fn, "h", "doc", out)], "m.py")
     ast.parse(text)
     namespace: dict = {}
     exec(compile(text, "<generated>", "exec"), namespace)

@@ -8,6 +8,14 @@ import math
 import array_api_compat
 
 
+def _added_at(acc, index, g):
+    """acc with g added at index (acc[index] += g, where an index that repeats an entry
+    adds each of its values), as a new array."""
+    if array_api_compat.is_jax_array(acc):
+        return acc.at[index].add(g)
+    return acc + _scatter_like(g, acc, index)
+
+
 def _as_arrays(xp, dtype, device, *values):
     """``values`` with Python floats made 0-d arrays of ``dtype`` on ``device`` (standard
     functions take arrays); arrays and integers (sizes, counts) stay as they are."""
@@ -200,17 +208,14 @@ def value_and_grad_roughness(x, weight: float):
     x_bar = _scatter_like(t6, x, _s[-1])
     t4 = t5 * t4
     t4 = t4 + t4
-    t4 = _scatter_like(t4, x, _s[0])
-    x_bar = x_bar + t4
+    x_bar = _added_at(x_bar, _s[0], t4)
     d_bar = d + d
     # grad of: d = x[1:] - x[:-1]
     t4 = -d_bar
     t1 = _unbroadcast(d_bar, t1)
     t2 = _unbroadcast(t4, t2)
-    t2 = _scatter_like(t2, x, _s[:-1])
-    x_bar = x_bar + t2
-    t1 = _scatter_like(t1, x, _s[1:])
-    x_bar = x_bar + t1
+    x_bar = _added_at(x_bar, _s[:-1], t2)
+    x_bar = _added_at(x_bar, _s[1:], t1)
     return t3, (x_bar, weight_bar)
 
 
@@ -237,15 +242,12 @@ def grad_roughness(x, weight: float):
     x_bar = _scatter_like(t5, x, _s[-1])
     t3 = t4 * t3
     t3 = t3 + t3
-    t3 = _scatter_like(t3, x, _s[0])
-    x_bar = x_bar + t3
+    x_bar = _added_at(x_bar, _s[0], t3)
     d_bar = d + d
     # grad of: d = x[1:] - x[:-1]
     t3 = -d_bar
     t1 = _unbroadcast(d_bar, t1)
     t2 = _unbroadcast(t3, t2)
-    t2 = _scatter_like(t2, x, _s[:-1])
-    x_bar = x_bar + t2
-    t1 = _scatter_like(t1, x, _s[1:])
-    x_bar = x_bar + t1
+    x_bar = _added_at(x_bar, _s[:-1], t2)
+    x_bar = _added_at(x_bar, _s[1:], t1)
     return x_bar, weight_bar

@@ -8,6 +8,14 @@ import math
 import array_api_compat
 
 
+def _added_at(acc, index, g):
+    """acc with g added at index (acc[index] += g, where an index that repeats an entry
+    adds each of its values), as a new array."""
+    if array_api_compat.is_jax_array(acc):
+        return acc.at[index].add(g)
+    return acc + _scatter_like(g, acc, index)
+
+
 def _as_arrays(xp, dtype, device, *values):
     """``values`` with Python floats made 0-d arrays of ``dtype`` on ``device`` (standard
     functions take arrays); arrays and integers (sizes, counts) stay as they are."""
@@ -252,8 +260,7 @@ def value_and_grad_rnn_loss(W, U, h0, X):
         t6 = _matmul_adjoint_a(t4, U, t3)
         t3 = _matmul_adjoint_b(t4, U, t3)
         U_bar = U_bar + t6
-        t3 = _scatter_like(t3, X, _s[t])
-        X_bar = X_bar + t3
+        X_bar = _added_at(X_bar, _s[t], t3)
         t7 = _matmul_adjoint_a(t2, W, h)
         h_bar = _matmul_adjoint_b(t2, W, h)
         W_bar = W_bar + t7
@@ -296,8 +303,7 @@ def grad_rnn_loss(W, U, h0, X):
         t6 = _matmul_adjoint_a(t4, U, t3)
         t3 = _matmul_adjoint_b(t4, U, t3)
         U_bar = U_bar + t6
-        t3 = _scatter_like(t3, X, _s[t])
-        X_bar = X_bar + t3
+        X_bar = _added_at(X_bar, _s[t], t3)
         t7 = _matmul_adjoint_a(t2, W, h)
         h_bar = _matmul_adjoint_b(t2, W, h)
         W_bar = W_bar + t7
@@ -479,8 +485,7 @@ def value_and_grad_sum_to_first_peak(x, level):
         # grad of: s = s + xi
         s_bar_1 = _unbroadcast(s_bar, s_1)
         xi_bar = _unbroadcast(s_bar, xi)
-        t1 = _scatter_like(xi_bar, x, _s[index])
-        x_bar = x_bar + t1
+        x_bar = _added_at(x_bar, _s[index], xi_bar)
         s_bar = s_bar_1
     return s, (x_bar, level_bar)
 
@@ -511,7 +516,6 @@ def grad_sum_to_first_peak(x, level):
         # grad of: s = s + xi
         s_bar_1 = _unbroadcast(s_bar, s)
         xi_bar = _unbroadcast(s_bar, xi)
-        t1 = _scatter_like(xi_bar, x, _s[index])
-        x_bar = x_bar + t1
+        x_bar = _added_at(x_bar, _s[index], xi_bar)
         s_bar = s_bar_1
     return x_bar, level_bar

@@ -20,7 +20,8 @@ import re
 
 from ..errors import LocatedError
 from ..ir import array_api_helpers
-from ..ir.core import Const
+from ..ir.core import Const, Var
+from ..primitives.indexing import SETITEM
 from .emit import FunctionEmitter, _attribute, _call, _index, _literal
 
 # NumPy's name -> the standard's, where they differ
@@ -37,7 +38,7 @@ AS_HELPER = {"cbrt": "_cbrt", "reciprocal": "_reciprocal", "dot": "_dot", "inner
              "atleast_2d": "_atleast_2d", "atleast_3d": "_atleast_3d", "size": "_size",
              "cumsum": "_cumsum", "cumprod": "_cumprod", "linalg.norm": "_norm",
              "repeat": "_repeat", "tile": "_tile", "diff": "_diff", "roll": "_roll",
-             "linalg.cholesky": "_cholesky"}
+             "linalg.cholesky": "_cholesky", "copy": "_copy"}
 # constructors: the standard's take the dtype and device results should have
 CONSTRUCTORS = {"zeros", "ones", "eye", "full"}
 # helpers of the NumPy target with no array-API form, and why
@@ -47,6 +48,8 @@ REFUSED = {
     "_cumprod_tangent": "writes into arrays entry by entry",
     "_cumprod_adjoint_tangent": "writes into arrays entry by entry",
 }
+# writes into arrays: a new array each (JAX's arrays cannot be written into)
+WRITE_HELPERS = {"_add_at": "_added_at"}
 # names generated functions define for themselves
 RESERVED = {"xp", "dtype", "device", "array_api_compat", "_s"}
 
@@ -59,6 +62,7 @@ def refusal(name: str) -> str | None:
     """Why the helper ``name`` cannot be emitted for the array-API target (None: it can)."""
     if name in REFUSED:
         return REFUSED[name]
+    name = WRITE_HELPERS.get(name, name)
     return None if hasattr(array_api_helpers, name) else "has no array-API form yet"
 
 
@@ -122,6 +126,15 @@ class ArrayApiEmitter(FunctionEmitter):
             "(JAX arrays cannot be written into)", filename, loc.line if loc else 0, column,
             text, "compile for NumPy (target='numpy', the default), or avoid this operation")
 
+    def _write(self, instr):  # x[i] = v: x = _set_at(x, _s[i], v), a new array
+        x, value, *rest = instr.args
+        helper = "_set_at" if instr.op is SETITEM else WRITE_HELPERS[str(instr.op.helper)]
+        dynamic = [self.atom(a) for a in (rest if instr.op is SETITEM else rest[1:])]
+        index = ast.Subscript(ast.Name("_s"), _standard_index(instr.param("index"), dynamic,
+                                                              trailing=False))
+        call = _call(ast.Name(helper), [self.atom(x), index, self.atom(value)])
+        return [ast.Assign([ast.Name(self.names[instr.out.id], ast.Store())], call, None)]
+
     def _as_fill(self, instr, args):  # xp.zeros_like(x), xp.full_like(x, 1.0)
         value = instr.args[1]
         if value == Const(0.0):
@@ -162,6 +175,9 @@ class ArrayApiEmitter(FunctionEmitter):
     def atom(self, atom):
         if isinstance(atom, Const) and atom.name.startswith("np."):  # np.pi -> xp.pi
             return _attribute("xp", atom.name[3:])
+        if isinstance(atom, Var) and atom.id in self.arrays:  # a module's NumPy array
+            return _call(_attribute("xp", "asarray"), [super().atom(atom)],
+                         [ast.keyword(arg="device", value=ast.Name("device"))])
         return super().atom(atom)
 
 

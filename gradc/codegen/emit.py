@@ -15,8 +15,11 @@ import math
 
 from ..ir.control import carried_params, loop_body, loop_inits, next_values, stop_flag
 from ..ir.core import Const, Function, Instr, Var, walk
+from ..primitives.constructors import GLOBAL
 from ..primitives.control import IF, PUSH, WHILE
-from .names import assign_names
+from ..primitives.indexing import SETITEM, WRITES
+from .inplace import writes_in_place
+from .names import LinearOrder, assign_names
 
 # Python's spelling of the records' operators
 _OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
@@ -36,7 +39,11 @@ class FunctionEmitter:
 
     def function(self, fn: Function, name: str, doc: str, returns) -> ast.FunctionDef:
         """``returns``: an atom or a nested tuple of atoms, rendered as the return value."""
-        self.names = assign_names(fn, self.reserved)
+        order = LinearOrder(fn)
+        self.names = assign_names(fn, self.reserved, order)
+        self.in_place = writes_in_place(fn, order.defined, order.last_use, order.at)
+        # module-level arrays are read where they are used, by their own name
+        self.arrays = {i.out.id: i.param("name") for i in walk(fn.body) if i.op is GLOBAL}
         body: list[ast.stmt] = [ast.Expr(ast.Constant(doc))]
         body += self._statements(fn)
         body.append(ast.Return(self._returned(returns)))
@@ -64,6 +71,8 @@ class FunctionEmitter:
     def _body(self, body):
         statements = []
         for instr in body:
+            if instr.op is GLOBAL:
+                continue
             loc = instr.loc
             key = (loc.role, loc.line, loc.text) if loc is not None else None
             if key not in self.headed and loc is not None and loc.text:
@@ -71,6 +80,8 @@ class FunctionEmitter:
                 self.headed.add(key)
             if instr.regions:
                 statements += self._control(instr)
+            elif instr.op in WRITES:
+                statements += self._write(instr)
             else:
                 statements.append(self._assign(instr))
         return statements
@@ -148,6 +159,24 @@ class FunctionEmitter:
         target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
         return ast.Assign(targets=[target], value=self.expression(instr), type_comment=None)
 
+    def _write(self, instr: Instr) -> list[ast.stmt]:
+        """``out[i] = v`` or ``_add_at(out, np.s_[i], g)``: in place where no one reads
+        the old array again (codegen/inplace.py), else into a copy."""
+        out, (x, value, *rest) = self.names[instr.out.id], instr.args
+        dynamic = [self.atom(a) for a in (rest if instr.op is SETITEM else rest[1:])]
+        index = _index(instr.param("index"), dynamic)
+        if instr.op is SETITEM:
+            write: ast.stmt = ast.Assign([ast.Subscript(ast.Name(out), index)],
+                                         self.atom(value), None)
+        else:
+            where = ast.Subscript(_attribute("np", "s_"), index)
+            write = ast.Expr(_call(ast.Name(str(instr.op.helper)),
+                                   [ast.Name(out), where, self.atom(value)]))
+        if id(instr) in self.in_place and isinstance(x, Var) and self.names[x.id] == out:
+            return [write]
+        copy = _call(ast.Attribute(self.atom(x), "copy"), [])
+        return [ast.Assign([ast.Name(out, ast.Store())], copy, None), write]
+
     def expression(self, instr: Instr) -> ast.expr:
         """The expression computing ``instr``, in the syntax its record declares; a
         function spelled as a call in the source (np.power) stays a call."""
@@ -205,6 +234,8 @@ class FunctionEmitter:
         return _call(func, positional, keywords)
 
     def atom(self, atom) -> ast.expr:
+        if isinstance(atom, Var) and atom.id in self.arrays:
+            return ast.Name(self.arrays[atom.id])
         if isinstance(atom, Var):
             return ast.Name(self.names[atom.id])
         if atom.name:

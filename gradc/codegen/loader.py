@@ -42,11 +42,13 @@ def _replace(path: Path, text: str) -> None:
         raise
 
 
-def load_module(text: str, module_name: str, path: Path | None):
+def load_module(text: str, module_name: str, path: Path | None, arrays=None):
     """Run ``text`` as a module named ``module_name`` (registered in sys.modules) whose
-    file is ``path``, or, with no path, a placeholder name ``<module_name>``."""
+    file is ``path``, or, with no path, a placeholder name ``<module_name>``. ``arrays``
+    (names to NumPy arrays the code reads) are bound in a module of their own, which
+    two functions with equal code but different data cannot share."""
     loaded = sys.modules.get(module_name)
-    if loaded is not None and getattr(loaded, "__gradc_source__", None) == text:
+    if not arrays and loaded is not None and getattr(loaded, "__gradc_source__", None) == text:
         return loaded
     filename = str(path) if path is not None else f"<{module_name}>"
     code = compile(text, filename, "exec")
@@ -57,5 +59,8 @@ def load_module(text: str, module_name: str, path: Path | None):
     # No modification time: linecache.checkcache keeps these lines, the ones that ran.
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     exec(code, module.__dict__)
-    sys.modules[module_name] = module
+    if arrays:
+        module.__dict__.update(arrays)
+    else:
+        sys.modules[module_name] = module
     return module

@@ -14,6 +14,7 @@ import astor
 from ..ir import helpers
 from ..ir.core import Const, Function, walk
 from ..primitives import HELPERS, PRIMITIVES
+from ..primitives.constructors import GLOBAL
 from ..version import __version__
 from . import array_api
 from .emit import COMMENT, FunctionEmitter
@@ -30,14 +31,14 @@ class GradientFunction:
 
 
 def render_module(functions: list[GradientFunction], source_name: str,
-                  constants: dict[str, float], command: str = "", target: str = "numpy",
-                  locate=None) -> str:
+                  command: str = "", target: str = "numpy", locate=None) -> str:
     """The module text; ``command`` is how to regenerate it, quoted in the header.
     ``target``: "numpy", or "array-api" (``array_api.py``), where ``locate(loc)`` gives
     the file name and source line a refusal quotes."""
     comments: list[str] = []
-    used_constants = _used_constants(functions, constants)
-    reserved = {"np", "math", *HELPERS.values(), *used_constants}
+    used_constants = _used_constants(functions)
+    arrays = sorted({i.param("name") for i in _all_instrs(functions) if i.op is GLOBAL})
+    reserved = {"np", "math", *HELPERS.values(), *used_constants, *arrays}
     emitter = FunctionEmitter(comments, reserved) if target == "numpy" else \
         array_api.ArrayApiEmitter(comments, reserved, locate or _nowhere)
     body = [_render(emitter.function(f.ir, f.name, f.doc, f.returns), comments)
@@ -57,12 +58,18 @@ def render_module(functions: list[GradientFunction], source_name: str,
     if used_constants:
         parts.append("\n".join(f"{name} = {value!r}"
                                for name, value in sorted(used_constants.items())))
+    if arrays:
+        parts.append(_ARRAYS + "\n".join(f"{name} = None" for name in arrays))
     parts += used + body
     return "\n\n\n".join(parts) + "\n"
 
 
 def _nowhere(loc):
     return "<generated>", ""
+
+
+_ARRAYS = ("# NumPy arrays the function reads from its namespace: data, not differentiated.\n"
+           "# gradc binds them when it loads this module; they are read at each call.\n")
 
 
 def _render(node: ast.FunctionDef, comments: list[str]) -> str:
@@ -75,16 +82,16 @@ def _all_instrs(functions):
     return [instr for f in functions for instr in walk(f.ir.body)]
 
 
-def _used_constants(functions, constants):
+def _used_constants(functions):
+    """The named constants the functions read (``EPS``; not ``np.pi``), by the value
+    each carries: a live function's come from several namespaces."""
     used = {}
-    for instr in _all_instrs(functions):
-        for arg in instr.args:
-            if isinstance(arg, Const) and arg.name in constants:
-                used[arg.name] = constants[arg.name]
-    for f in functions:
-        for p in f.ir.params:
-            if p.default is not None and p.default.name in constants:
-                used[p.default.name] = constants[p.default.name]
+    named = [arg for instr in _all_instrs(functions) for arg in instr.args
+             if isinstance(arg, Const)]
+    named += [p.default for f in functions for p in f.ir.params if p.default is not None]
+    for const in named:
+        if const.name.isidentifier():
+            used[const.name] = const.value
     return used
 
 

@@ -13,14 +13,15 @@ import re
 from ..ir.control import carried_params, loop_body, stop_flag
 from ..ir.core import Function, Var, walk
 from ..primitives.control import FOR, IF, LOOPS, POP, PUSH, WHILE
+from ..primitives.indexing import ADD_AT, WRITES
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _TEMPORARY = re.compile(r"t\d+")
 
 
-def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
-    """Map every value id of ``fn`` to a Python name."""
-    order = _Linear(fn)
+def assign_names(fn: Function, reserved: set[str], order=None) -> dict[int, str]:
+    """Map every value id of ``fn`` to a Python name (``order``: its LinearOrder)."""
+    order = order or LinearOrder(fn)
     taken = set(reserved) | {p.name for p in fn.params}
     taken |= {v.hint for instr in walk(fn.body) for v in instr.outs if v.hint}
     # names quoted in '# grad of:' comments too, so a temporary never reads as one of them
@@ -37,13 +38,15 @@ def assign_names(fn: Function, reserved: set[str]) -> dict[int, str]:
     return namer.names
 
 
-class _Linear:
+class LinearOrder:
     """Positions of a structured body read top to bottom: a control instruction's head,
     its blocks, its end (where its outs are defined). A value read inside a loop but
-    defined outside it lives until the loop's end."""
+    defined outside it lives until the loop's end (``last_use``); ``defined`` says where
+    each value is bound, ``at`` where each instruction's head and end are."""
 
     def __init__(self, fn):
         self.position, self.last_use, self.at = 0, {}, {}
+        self.defined = {p.var.id: 0 for p in fn.params}  # value id -> where it is bound
         self.inside = {}  # a loop -> the ids of the values it defines
         self._body(fn.body, [])
         self._next()
@@ -66,11 +69,13 @@ class _Linear:
             self.at[id(instr)] = (head, None)
             if instr.regions:
                 self.at[id(instr)] = (head, head + _span(instr))
-            for arg in instr.args:
-                self._use(arg, loops)
+            for position, arg in enumerate(instr.args):
+                if not (instr.op is ADD_AT and position == instr.op.shape_only):
+                    self._use(arg, loops)  # _add_at(x_bar, index, g) reads no shape
             for bound in instr.args[:3] if instr.op is FOR else ():
                 if isinstance(bound, Var):  # kept through the loop, for a reader
                     self.last_use[bound.id] = max(self.last_use[bound.id], head + _span(instr))
+            self.defined.update({p.id: head for b in instr.regions for p in b.params})
             inner = loops
             if instr.op in LOOPS:
                 inner = loops + [instr]
@@ -82,6 +87,7 @@ class _Linear:
                     self._use(result, inner)
             if instr.regions:
                 self.position = self.at[id(instr)][1]
+            self.defined.update({v.id: self.position for v in instr.outs})
 
 
 def _span(instr):
@@ -136,6 +142,9 @@ class _Namer:
     def body(self, body, order):
         for instr in body:
             head, end = order.at[id(instr)]
+            if instr.op in WRITES:
+                self._write(instr, head)
+                continue
             self.temporaries.release_dead(head, self.holder)
             if instr.op in LOOPS:
                 self._loop(instr, order, head, end)
@@ -148,6 +157,20 @@ class _Namer:
                 self.temporaries.enter(_block_key(instr), self._numbers_read(instr))
                 for var in instr.outs:
                     self.give(var, self.name(var, head))
+
+    def _write(self, instr, head):
+        """A write (out[i] = v) names its result as the array it writes, where that dies
+        here (then it may write in place); never as another value it reads, which the
+        copy it writes into (out = x.copy()) would overwrite before the write reads it."""
+        self.temporaries.release_dead(head - 1, self.holder)
+        x, out = instr.args[0], instr.out
+        if isinstance(x, Var) and self.last_use.get(x.id, -1) <= head:
+            name = self.names[x.id]
+            self.give(out, name)
+            if _TEMPORARY.fullmatch(name):
+                self.temporaries.hand_over(int(name[1:]), out, self.last_use.get(out.id, -1))
+        else:
+            self.give(out, self.name(out, head - 1))
 
     def _numbers_read(self, instr) -> set[int]:
         names = [self.names.get(a.id, "") for a in instr.args if isinstance(a, Var)]

@@ -74,15 +74,17 @@ class ArrayExpressions(LoweringHost):
         return (isinstance(node, ast.Attribute) and node.attr == "newaxis"
                 and isinstance(node.value, ast.Name) and node.value.id in self.info.numpy_aliases)
 
-    def _scatter_like(self, node: ast.Call):
-        """Generated code read back: _scatter_like(g, like, np.s_[index])."""
+    def _scatter(self, node: ast.Call, prim: str):
+        """Generated code read back: _scatter_like(g, like, np.s_[index]) and
+        _written_part(g, value, np.s_[index])."""
         index = node.args[2] if len(node.args) == 3 else None
         if not (isinstance(index, ast.Subscript) and isinstance(index.value, ast.Attribute)
                 and index.value.attr == "s_"):
-            raise self.info.error(node, "_scatter_like takes (g, like, np.s_[index])")
+            raise self.info.error(node, f"{ast.unparse(node.func)} takes (g, like, "
+                                        "np.s_[index])")
         pattern, dynamic = self._index_pattern(index.slice)
         g, like = (self._single(a) for a in node.args[:2])
-        return self._emit("scatter_like", g, like, *dynamic, params=(("index", pattern),))
+        return self._emit(prim, g, like, *dynamic, params=(("index", pattern),))
 
     # ---- calls with sequences, subscripts or sizes
 
@@ -109,12 +111,12 @@ class ArrayExpressions(LoweringHost):
             raise self.info.error(node, "np.array takes one argument here (no dtype=)")
         return self._array_of(node.args[0])
 
-    def _array_of(self, node):
-        if not isinstance(node, ast.List | ast.Tuple):
-            return self._single(node)
+    def _array_of(self, node, outermost=True):
+        if not isinstance(node, ast.List | ast.Tuple):  # np.array(x) copies x
+            return self._emit("copy", self._single(node)) if outermost else self._single(node)
         if not node.elts:
             raise self.info.error(node, "np.array of an empty list has no shape to work with")
-        return self._emit("array", *(self._array_of(element) for element in node.elts))
+        return self._emit("array", *(self._array_of(element, False) for element in node.elts))
 
     def _einsum(self, node: ast.Call):
         if node.keywords or not node.args or not isinstance(node.args[0], ast.Constant) \

@@ -123,8 +123,9 @@ class LibraryCalls(ArrayExpressions):
             return self._constructor(node, record, spelled)
         if form == "fill":
             return self._full(node, record)
-        special = {"array": self._array, "einsum": self._einsum,
-                   "scatter": self._scatter_like}.get(form)
+        if form == "scatter":
+            return self._scatter(node, prim)
+        special = {"array": self._array, "einsum": self._einsum}.get(form)
         return special(node) if special else None
 
     def _static_arguments(self, node: ast.Call, prim: str,
@@ -172,6 +173,9 @@ class LibraryCalls(ArrayExpressions):
         lib, attr = self._library_function(func)
         if lib is None and isinstance(func, ast.Attribute):
             raise self.info.error(func, *expression_hint(func))
+        if lib is None and spelled in self.info.unreadable:
+            raise self.info.error(func, f"'{spelled}' is {self.info.unreadable[spelled]}, "
+                                        "which gradc cannot call")
         if lib is None:
             raise self.info.error(func, f"'{spelled}' is not a function gradc knows",
                                   "call NumPy/math functions or functions of this module")

@@ -60,6 +60,7 @@ class Conditions(LoweringHost):
         else_block, _, (b,) = self._block((), orelse)
         self.env = saved_env
         out = self.builder.fresh()
+        self.memory.share(out, a, b)
         self.builder.body.append(if_instr(
             [out], cond, Block((), then_block.body, (a,)), Block((), else_block.body, (b,)),
             self.loc))

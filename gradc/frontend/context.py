@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from ..ir.core import Atom, Block, Builder, Loc, Var
 from .source import ModuleInfo
+from .storage import Memory
 
 Params = tuple[tuple[str, object], ...]  # an instruction's static parameters (axis=...)
 Env = dict[str, Atom]  # source names (and jump flags such as $skip) to their values
@@ -33,6 +34,7 @@ class LoweringHost(ABC):
     loc: Loc | None  # the statement being lowered
     statement_start: int  # where its instructions begin in builder.body
     unavailable: dict[str, str]  # names that went out of scope, and why
+    memory: Memory  # which values share memory (storage.py)
 
     # ---- state (control.py)
     in_loop: bool
@@ -50,6 +52,9 @@ class LoweringHost(ABC):
 
     @abstractmethod
     def _single(self, node: ast.expr) -> Atom: ...
+
+    @abstractmethod
+    def _name(self, node: ast.Name) -> Atom: ...
 
     @abstractmethod
     def _comparison(self, op: ast.cmpop, left: Atom, right: Atom) -> Var: ...
@@ -84,6 +89,16 @@ class LoweringHost(ABC):
     # ---- conditions (conditions.py)
     @abstractmethod
     def _condition(self, node: ast.expr) -> Atom: ...
+
+    # ---- indexing (arrays.py) and the storages of values (memory.py)
+    @abstractmethod
+    def _index_pattern(self, node: ast.expr) -> tuple[tuple, list]: ...
+
+    @abstractmethod
+    def _track(self, out: Var, op, args) -> None: ...
+
+    @abstractmethod
+    def _check_fresh(self, node: ast.Name) -> None: ...
 
     # ---- library calls (calls.py)
     @abstractmethod

@@ -137,6 +137,8 @@ class ControlFlow(LoweringHost):
         else:
             names, merged = self._merge(before, then_env, else_env)
         outs = [self.builder.fresh(name_hint(name)) for name in names]
+        for out, pair in zip(outs, merged):
+            self.memory.share(out, *pair)
         then_block = Block((), then_block.body, tuple(m[0] for m in merged))
         else_block = Block((), else_block.body, tuple(m[1] for m in merged))
         self.builder.body.append(if_instr(outs, cond, then_block, else_block, loc))

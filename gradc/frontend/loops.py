@@ -13,9 +13,11 @@ import ast
 from dataclasses import replace
 
 from ..ir.control import for_instr, while_instr
-from ..ir.core import Atom, Block, Const
+from ..ir.core import Atom, Block, Const, Var
+from ..primitives.indexing import ADD_AT
 from .context import LoweringHost
 from .control import FALSE, JUMP_FLAGS, name_hint, returns_in
+from .storage import LoopScope
 
 
 class Loops(LoweringHost):
@@ -38,7 +40,7 @@ class Loops(LoweringHost):
             return self._loop_body(stmt.body, carried)
         self._loop(stmt, carried, inits, params, body, [index],
                    lambda outs, block: for_instr(outs, bounds, inits, block, self.loc,
-                                                 backwards))
+                                                 backwards), _runs(bounds))
         self._unbind_target(stmt.target)
 
     def _while(self, stmt: ast.While):
@@ -46,6 +48,8 @@ class Loops(LoweringHost):
         carried = self._carried(stmt)
         inits = [self.env[name] for name in carried]
         cond_params = [self.builder.fresh(name_hint(name)) for name in carried]
+        for param, init in zip(cond_params, inits):
+            self.memory.share(param, init)
         before = dict(self.env)
         self.env.update(zip(carried, cond_params))
         block, _, test = self._block(cond_params, lambda: self._condition(stmt.test))
@@ -56,15 +60,23 @@ class Loops(LoweringHost):
                    lambda: self._loop_body(stmt.body, carried), [],
                    lambda outs, block: while_instr(outs, inits, cond, block, self.loc))
 
-    def _loop(self, stmt, carried, inits, params, body, leading, make):
+    def _loop(self, stmt, carried, inits, params, body, leading, make, runs=False):
+        """``runs``: the body certainly runs (a constant range that is not empty)."""
         loc, start = self._loc(stmt), self.statement_start
         before, was_in_loop = dict(self.env), self.in_loop
         self.env.update(zip(carried, params))
+        followers = self._followers(stmt, carried, before)
+        for name, leader in followers.items():  # a = x before the loop, which writes a[i]
+            self.env[name] = self.env[leader]
         self.env.update({flag: FALSE for flag in JUMP_FLAGS})
         self.in_loop = True
-        block, _, results = self._block([*leading, *params], body)
+        scope = LoopScope(before, set(carried) | set(followers), stmt, followers)
+        block, _, results = self._scoped(scope, carried, followers, params, leading, body)
         self.in_loop = was_in_loop
         outs = [self.builder.fresh(name_hint(name)) for name in carried]
+        exits = len(results) > len(carried)
+        for out, init, result in zip(outs, inits, results[len(results) - len(carried):]):
+            self.memory.share(out, result, *() if runs and not exits else (init,))
         self.loc = loc
         instr = make(outs, Block(block.params, block.body, tuple(results)))
         if len(results) > len(carried):  # led by whether to stop
@@ -72,6 +84,8 @@ class Loops(LoweringHost):
         self.builder.body.append(instr)
         self.env = before
         self.env.update(zip(carried, outs))
+        for name, leader in followers.items():
+            self.env[name] = self.env[leader]
         for name in _assigned(stmt.body) - set(carried):
             self._forget(name, before, "is assigned only inside a loop")
             self.env.pop(name, None)
@@ -79,14 +93,74 @@ class Loops(LoweringHost):
         if self.in_loop and "$ret" in carried:  # a return inside leaves this loop too
             self.env["$skip"] = self.env["$exit"] = self.env["$ret"]
 
+    def _scoped(self, scope, carried, followers, params, leading, body):
+        """The loop's block, lowered in its scope (frontend/writes.py): the carried
+        values start with the storages of their values before the loop."""
+        memory = self.memory
+        for param, name in zip(params, carried):
+            memory.share(param, scope.before[name])
+        writes, first = memory.writes, memory.count
+        memory.loops.append(scope)
+        try:
+            lowered = self._block([*leading, *params], body)
+        finally:
+            memory.loops.pop()
+        if memory.writes != writes and not self.info.generated:  # see _check_writable
+            results = lowered[2][len(lowered[2]) - len(carried):]
+            self._check_carried_storages(scope.node, carried, params, results, first)
+        return lowered
+
+    def _check_carried_storages(self, stmt, carried, params, results, first):
+        """In a loop that writes into arrays, each carried value must hold at every
+        iteration's start what it held at the first: its own array (written in place),
+        or a new one (made after storage ``first``) that no other carried value holds."""
+        memory, seen = self.memory, set()
+        for name, param, result in zip(carried, params, results):
+            storages = memory.of(result)
+            own = storages <= memory.of(param)
+            new = all(s > first for s in storages) and not storages & seen
+            if not (own or new):
+                raise self.info.error(stmt, f"after an iteration, '{name}' may hold an array "
+                                            "another name holds, and this loop writes into "
+                                            "arrays: gradc cannot follow which is which",
+                                      f"bind '{name}' to a copy (....copy())")
+            seen |= storages
+
     def _loop_body(self, stmts: list[ast.stmt], carried: list[str]) -> list[Atom]:
         """The next carried values, led by whether to stop when the loop may exit."""
         self._run_statements(stmts)
+        self._check_still_bound(carried)
         results = [self.env[name] for name in carried]
         exit_flag = self.env["$exit"]
         if exit_flag == FALSE:
             return results
         return [exit_flag, *results]
+
+    def _check_still_bound(self, carried):
+        """A carried name that a write made unreadable, or a follower its leader left,
+        would start the next iteration with an array that changed under it."""
+        scope = self.memory.loops[-1]
+        stmt, followers = scope.node, scope.followers
+        for name in carried:
+            if name not in self.env:
+                raise self.info.error(stmt, f"'{name}' {self.memory.stale.get(name, '')}, "
+                                            "in this loop: gradc cannot follow it from one "
+                                            "iteration to the next",
+                                      f"bind '{name}' to a copy (....copy())")
+        for name, leader in followers.items():
+            if self.env.get(name) != self.env.get(leader):
+                raise self.info.error(stmt, f"'{name}' and '{leader}' are the same array "
+                                            "before this loop, which binds one of them anew",
+                                      f"copy it before the loop ({name} = {leader}.copy())")
+
+    def _followers(self, stmt, carried, before) -> dict[str, str]:
+        """Names bound before the loop to the value of a carried name that the loop only
+        writes into (never binds anew): they stay the same array throughout."""
+        rebound = _rebound(stmt.body)
+        leaders = {before[name]: name for name in carried
+                   if name not in rebound and isinstance(before.get(name), Var)}
+        return {name: leaders[atom] for name, atom in before.items()
+                if atom in leaders and name not in carried and not name.startswith("$")}
 
     def _carried(self, stmt: ast.For | ast.While) -> list[str]:
         """The names the loop reassigns that exist before it, and the return flags. The
@@ -194,6 +268,14 @@ def _target_names(target):
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
 
 
+def _runs(bounds) -> bool:
+    """Whether range(start, stop, step) certainly has an entry."""
+    if not all(isinstance(b, Const) for b in bounds):
+        return False
+    start, stop, step = (b.value for b in bounds)
+    return start < stop if step > 0 else start > stop
+
+
 def _is_call(node, name):
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             and node.func.id == name and len(node.args) >= 1)
@@ -209,11 +291,36 @@ def _inner_loop_variables(stmts) -> set[str]:
 
 
 def _assigned(stmts) -> set[str]:
+    """Names bound or written into by ``stmts`` (x[i] = v; generated code's
+    _add_at(x, np.s_[i], g))."""
     names = set()
     for stmt in stmts:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 names.add(node.id)
+            written = node.value if isinstance(node, ast.Subscript) and \
+                isinstance(node.ctx, ast.Store) else _added_into(node)
+            if isinstance(written, ast.Name):
+                names.add(written.id)
+    return names
+
+
+def _added_into(node):
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and \
+            isinstance(node.value.func, ast.Name) and node.value.func.id == ADD_AT.helper:
+        return node.value.args[0] if node.value.args else None
+    return None
+
+
+def _rebound(stmts) -> set[str]:
+    """Names ``stmts`` bind to a new value (not only write into, nor update with +=)."""
+    names = set()
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.For):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names |= {n.id for t in targets for n in ast.walk(t)
+                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return names
 
 

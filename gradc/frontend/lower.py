@@ -12,16 +12,20 @@ inlined (their instructions keep their own source lines).
 """
 
 import ast
+from dataclasses import dataclass
 
 from ..ir.core import Atom, Builder, Const, Function, Instr, Loc, Param, Var
+from ..primitives.indexing import ADD_AT
 from .calls import HELPER_NAMES, LibraryCalls
 from .conditions import Conditions
 from .context import Params
 from .control import ControlFlow
 from .depth import check_depth
 from .loops import Loops
-from .source import ModuleInfo, constant_value, library_constant
+from .source import ModuleInfo, constant_value, lambda_def, library_constant
+from .storage import Memory
 from .unsupported import expression_hint, statement_hint
+from .writes import Writes
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
            ast.MatMult: "matmul", ast.FloorDiv: "floor_divide", ast.Mod: "mod"}
@@ -36,7 +40,10 @@ def lower_function(info: ModuleInfo, name: str) -> Function:
     builder = Builder()
     params = _lower_signature(info, node, builder)
     env = {p.name: p.var for p in params}
-    results = _FunctionLowering(info, builder, (name,)).lower_body(node, env)
+    memory = Memory()
+    for param, arg in zip(params, node.args.posonlyargs + node.args.args):
+        memory.new(param.var, 1, array=_annotated_array(arg.annotation))
+    results = _FunctionLowering(info, builder, (name,), memory).lower_body(node, env)
     return Function(name, tuple(params), tuple(builder.body), tuple(results),
                     info.filename, ast.get_docstring(node) or "",
                     tuple_result=_returns_tuple(node))
@@ -82,6 +89,12 @@ def _annotated_shape(annotation):
     return None
 
 
+def _annotated_array(annotation) -> bool:
+    """x: np.ndarray, x: NDArray[np.float64], x: "np.ndarray"."""
+    text = ast.unparse(annotation) if annotation is not None else ""
+    return "ndarray" in text or "NDArray" in text
+
+
 def _declared(annotation) -> str:
     return "int" if isinstance(annotation, ast.Name) and annotation.id == "int" else "float"
 
@@ -96,14 +109,27 @@ def _check_decorator(info, node):
     raise info.error(node, "only gradc's own decorators are supported on compiled functions")
 
 
-class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
+@dataclass(frozen=True)
+class KnownFunction:
+    """A function a call inlines: its definition and the namespace it is read in; for a
+    def or lambda inside the compiled code, the lowering whose names it sees (when it
+    is called, as Python's closures see their enclosing function's names)."""
+
+    name: str
+    node: ast.FunctionDef
+    info: ModuleInfo
+    enclosing: "_FunctionLowering | None" = None
+
+
+class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes):
     """Lowers the statements of one function body into a shared builder; the parts it
     is assembled from share what context.LoweringHost declares."""
 
     def __init__(self, info: ModuleInfo, builder: Builder, call_stack: tuple[str, ...],
-                 call_line: int = 0):
+                 memory: Memory, call_line: int = 0):
         self.info = info
         self.builder = builder
+        self.memory = memory
         self.call_stack = call_stack
         self.call_line = call_line  # where this inlined body was called from
         self.env = {}
@@ -111,11 +137,14 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
         self.statement_start = 0
         self.unavailable: dict[str, str] = {}
         self.tapes: set[Atom] = set()  # lists in generated code read back (a loop's tape)
+        self.functions: dict[str, KnownFunction] = {}  # local defs, lambdas, arguments
+        self.top: list | None = None  # the body's own instructions (not a block's)
 
     # ---- statements
 
     def lower_body(self, node: ast.FunctionDef, env) -> list:
         self.env = dict(env)
+        self.top = self.builder.body
         check_depth(self.info, node)
         body = node.body
         if body and _is_docstring(body[0]):
@@ -140,6 +169,8 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
             self._augmented(stmt)
         elif isinstance(stmt, ast.Pass):
             pass
+        elif isinstance(stmt, ast.FunctionDef):
+            self._define(stmt.name, stmt, stmt)
         elif isinstance(stmt, ast.If):
             self._if(stmt)
         elif isinstance(stmt, ast.For):
@@ -148,11 +179,16 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
             self._while(stmt)
         elif isinstance(stmt, ast.Expr) and _tape_append(stmt.value):
             self._push(stmt.value)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and _is_call_of(stmt.value, ADD_AT.helper):
+            self._add_at(stmt.value)
         else:
             message, hint = statement_hint(stmt)
             raise self.info.error(stmt, message, hint)
 
     def _assign(self, target, value):
+        if isinstance(value, ast.Lambda) and isinstance(target, ast.Name):
+            return self._define(target.id, lambda_def(value, target.id), value)
         if isinstance(value, ast.List) and not value.elts and isinstance(target, ast.Name):
             self.env[target.id] = self._emit("tape")  # generated code's tape, read back
             self.tapes.add(self.env[target.id])
@@ -169,9 +205,7 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
             for name, atom in zip(target.elts, values):
                 self._bind(name.id, atom)
         elif isinstance(target, ast.Subscript):
-            raise self.info.error(target, "assignment into an array (x[i] = v) is not supported",
-                                  "arrays are values here: build the new array with np.where "
-                                  "(to replace entries) or np.concatenate (to join parts)")
+            self._write_entries(target, self._single(value))
         else:
             raise self.info.error(target, "only assignment to names is supported")
 
@@ -190,12 +224,15 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
 
     def _augmented(self, stmt: ast.AugAssign):
         op = _BINOPS.get(type(stmt.op))
-        if isinstance(stmt.target, ast.Subscript):
-            self._assign(stmt.target, stmt.value)  # the same error as x[i] = v
+        if op is not None and isinstance(stmt.target, ast.Subscript):
+            return self._write_entries(stmt.target, self._single(stmt.value), op)
         if op is None or not isinstance(stmt.target, ast.Name):
-            raise self.info.error(stmt, "only += -= *= /= **= on names are supported")
-        current = self._name(stmt.target)
-        self._bind(stmt.target.id, self._emit(op, current, self._single(stmt.value)))
+            raise self.info.error(stmt, "only += -= *= /= **= //= %= @= on names and "
+                                        "entries (x[i] += v) are supported")
+        value = self._single(stmt.value)
+        if not self._write_whole(stmt.target, value, op):  # a number, or an array no one
+            current = self._name(stmt.target)              # else sees: a new value
+            self._bind(stmt.target.id, self._emit(op, current, value))
 
     # ---- tapes: the lists generated adjoints keep, read back for Hessians
 
@@ -212,15 +249,30 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
     def _pop(self, target, call):
         names = target.elts if isinstance(target, ast.Tuple) else [target]
         outs = tuple(self.builder.fresh(n.id) for n in names)
+        for out in outs:  # a value the generated code put on its tape: an array of its own
+            self.memory.new(out, len(self.call_stack), array=True)
         self.builder.body.append(Instr(outs, "pop", (self.env[call.func.value.id],),
                                        loc=self.loc))
         for name, out in zip(names, outs):
             self.env[name.id] = out
 
+    def _define(self, name: str, node: ast.FunctionDef, where: ast.AST) -> None:
+        """A def or a lambda inside the compiled code: inlined where it is called."""
+        if self.builder.body is not self.top:
+            raise self.info.error(where, "a function defined inside an 'if' or a loop is "
+                                         "not supported", "define it before the 'if' or loop")
+        if node.decorator_list:
+            raise self.info.error(node.decorator_list[0], "decorators on nested functions "
+                                                          "are not supported")
+        self.env.pop(name, None)
+        self.functions[name] = KnownFunction(name, node, self.info, self)
+
     def _bind(self, name: str, atom: Atom) -> None:
+        self.functions.pop(name, None)
         if isinstance(atom, Var) and atom.hint == "":
             atom = self.builder.rename(atom, self.statement_start, hint=name)
         self.env[name] = atom
+        self.memory.stale.pop(name, None)
 
     def _return(self, stmt: ast.Return) -> list[Atom]:
         self.loc = self._loc(stmt)
@@ -295,63 +347,115 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls):
     def _name(self, node: ast.Name):
         if node.id in self.env and self.env[node.id] not in self.tapes:
             return self.env[node.id]
+        self._check_fresh(node)
         if node.id in self.unavailable:
             raise self.info.error(node, f"'{node.id}' {self.unavailable[node.id]}",
                                   "assign it before the 'if' or loop too")
         if node.id in self.info.constants:
-            return Const(self.info.constants[node.id], node.id)
-        if node.id in self.info.functions or node.id in self.info.imported:
-            raise self.info.error(node, f"'{node.id}' is a function; gradc can only call it")
+            return Const(self.info.constants[node.id], self.info.renamed.get(node.id, node.id))
+        if node.id in self.info.arrays:
+            return self._emit("global", params=(("name", self.info.arrays[node.id]),))
+        if self._callee(node.id) is not None or node.id in self.info.imported:
+            raise self.info.error(node, f"'{node.id}' is a function; gradc can only call it "
+                                        "or pass it to a function it calls")
+        if node.id in self.info.unreadable:
+            raise self.info.error(node, f"'{node.id}' is {self.info.unreadable[node.id]}, "
+                                        "which gradc cannot read", _NAMESPACE_HINT)
         raise self.info.error(node, f"name '{node.id}' is not defined here",
                               "gradc sees parameters, local names assigned above, and "
-                              "numeric constants defined at module level")
+                              "numbers, NumPy arrays and functions defined at module level "
+                              "(or in the enclosing function of a closure)")
 
     def _emit(self, op: str, *args: Atom, lib: str | None = None, call: bool = False,
               params: Params = ()) -> Var:
         """``call``: an operator spelled as a function (np.power, math.pow), which keeps
         the function's semantics (no complex results from negative bases)."""
         params = (("lib", "math"),) * (lib == "math") + (("form", "call"),) * call + params
-        return self.builder.emit(op, args, params=params, loc=self.loc)
+        out = self.builder.emit(op, args, params=params, loc=self.loc)
+        self._track(out, op, args)
+        return out
 
     # ---- calls of user functions (library calls: calls.LibraryCalls)
 
+    def _callee(self, name: str) -> KnownFunction | None:
+        """The function ``name`` calls here: a local def or lambda, a function passed
+        as an argument, or one of the module (or of a live function's namespace)."""
+        if name in self.functions:
+            return self.functions[name]
+        if name in self.info.functions and name not in self.env and name not in HELPER_NAMES:
+            return KnownFunction(name, self.info.functions[name],
+                                 self.info.scopes.get(name, self.info))
+        return None
+
     def _user_function(self, name: str) -> bool:
-        return (name in self.info.functions and name not in self.env
-                and name not in HELPER_NAMES)
+        return self._callee(name) is not None
 
     def _inline(self, node: ast.Call, name: str) -> list[Atom]:
         if name in self.call_stack:
             raise self.info.error(node, f"recursive call of '{name}' is not supported")
-        callee = self.info.functions[name]
-        builder_params = _lower_signature(self.info, callee, _NoFresh())
-        bound = self._bind_arguments(node, name, builder_params)
-        inner = _FunctionLowering(self.info, self.builder, self.call_stack + (name,),
-                                  node.lineno)
-        results = inner.lower_body(callee, bound)
+        callee = self._callee(name)
+        assert callee is not None
+        params = _lower_signature(callee.info, callee.node, _NoFresh())
+        bound, functions = self._bind_arguments(node, name, params)
+        inner = _FunctionLowering(callee.info, self.builder, self.call_stack + (name,),
+                                  self.memory, node.lineno)
+        env: dict = {}
+        if callee.enclosing is not None:  # a closure sees its enclosing function's names
+            outer = callee.enclosing
+            env = {k: v for k, v in outer.env.items() if not k.startswith("$")}
+            inner.functions = {k: v for k, v in outer.functions.items() if k not in bound}
+            inner.unavailable = dict(outer.unavailable)
+        for param in params:
+            env.pop(param.name, None)
+        inner.functions.update(functions)
+        results = inner.lower_body(callee.node, {**env, **bound})
         self.loc = self._loc(node)
         return results
 
-    def _bind_arguments(self, node, name, params) -> dict:
+    def _bind_arguments(self, node, name, params) -> tuple[dict, dict]:
+        """The callee's parameters bound to values, and those bound to functions (a
+        def or lambda passed as an argument, inlined where the callee calls it)."""
         if len(node.args) > len(params) or any(isinstance(a, ast.Starred) for a in node.args):
             raise self.info.error(node, f"{name}() takes {len(params)} arguments")
-        bound = {p.name: self._single(a) for p, a in zip(params, node.args)}
+        bound: dict = {}
+        functions: dict = {}
+        given = [(p.name, a, a) for p, a in zip(params, node.args)]
         for keyword in node.keywords:
-            if keyword.arg not in {p.name for p in params} or keyword.arg in bound:
+            if keyword.arg not in {p.name for p in params} or keyword.arg in \
+                    {g[0] for g in given}:
                 raise self.info.error(keyword, f"{name}() got an unexpected or repeated "
                                                f"argument {keyword.arg!r}")
-            bound[keyword.arg] = self._single(keyword.value)
+            given.append((keyword.arg, keyword.value, keyword))
+        for param, value, _ in given:
+            function = self._function_argument(value)
+            if function is not None:
+                functions[param] = function
+            else:
+                bound[param] = self._single(value)
         for p in params:
-            if p.name not in bound:
+            if p.name not in bound and p.name not in functions:
                 if p.default is None:
                     raise self.info.error(node, f"{name}() missing argument {p.name!r}")
                 bound[p.name] = p.default
-        return bound
+        return bound, functions
+
+    def _function_argument(self, node: ast.expr) -> KnownFunction | None:
+        """A function passed as an argument: a lambda, or the name of a function."""
+        if isinstance(node, ast.Lambda):
+            return KnownFunction("<lambda>", lambda_def(node, "<lambda>"), self.info, self)
+        if isinstance(node, ast.Name):
+            return self._callee(node.id)
+        return None
 
     def _loc(self, node: ast.stmt | ast.expr) -> Loc:
         text = self.info.line_text(node.lineno)
         if len(self.call_stack) > 1:
             text = f"{text}  (in {self.call_stack[-1]}, called on line {self.call_line})"
         return Loc(node.lineno, text)
+
+
+_NAMESPACE_HINT = ("gradc reads numbers, NumPy arrays, functions and the numpy and math "
+                   "modules from a function's namespace; pass anything else as an argument")
 
 
 class _NoFresh:
@@ -364,6 +468,11 @@ class _NoFresh:
 def _tape_method(node, method) -> bool:
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
             and node.func.attr == method and isinstance(node.func.value, ast.Name))
+
+
+def _is_call_of(node, name) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+        and node.func.id == name
 
 
 def _tape_append(node) -> bool:

@@ -2,7 +2,7 @@
 
     x.sum(axis=0)    ->  np.sum(x, axis=0)          x.T         ->  np.transpose(x)
     x.reshape(3, 4)  ->  np.reshape(x, (3, 4))      x.shape[0]  ->  np.size(x, axis=0)
-    x.dot(y)         ->  np.dot(x, y)               x.flatten() ->  np.ravel(x)
+    x.dot(y)         ->  np.dot(x, y)               x.flatten() ->  np.copy(np.ravel(x))
     len(x)           ->  np.size(x, axis=0)         x.size      ->  np.size(x)
 
 Rewritten once per module on the syntax tree (locations kept), so the lowering knows
@@ -13,8 +13,7 @@ import ast
 
 # method -> the NumPy function it stands for
 METHODS = {name: name for name in ("sum", "mean", "max", "min", "prod", "var", "std", "dot",
-                                   "reshape", "ravel", "transpose", "squeeze")}
-METHODS["flatten"] = "ravel"  # a copy rather than a view: the same value here
+                                   "reshape", "ravel", "transpose", "squeeze", "copy")}
 NUMPY = "__gradc_numpy__"  # the numpy alias the rewritten calls use
 
 
@@ -59,6 +58,11 @@ class _ArrayMethods:
             call = ast.Call(_numpy(METHODS[method.attr], method), [method.value, *args],
                             node.keywords)
             return ast.copy_location(call, node)
+        if (isinstance(method, ast.Attribute) and method.attr == "flatten" and not node.args
+                and not node.keywords and self._on_value(method.value)):  # a copy, not a view
+            ravel = ast.copy_location(ast.Call(_numpy("ravel", method), [method.value], []),
+                                      node)
+            return ast.copy_location(ast.Call(_numpy("copy", method), [ravel], []), node)
         return node
 
     def visit_Attribute(self, node):

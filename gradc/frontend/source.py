@@ -30,6 +30,11 @@ class ModuleInfo:
     # gradc's own reverse-mode code, read back for forward mode over it: an adjoint
     # branch reads values of the primal branch taken under the same condition
     generated: bool = False
+    # A live function's namespace (frontend/live.py) holds more than a file says:
+    arrays: dict[str, str] = field(default_factory=dict)  # name -> its generated name
+    renamed: dict[str, str] = field(default_factory=dict)  # constants named apart there
+    scopes: dict[str, "ModuleInfo"] = field(default_factory=dict)  # a helper's namespace
+    unreadable: dict[str, str] = field(default_factory=dict)  # name -> what it holds
 
     def error(self, node, message, hint=None, kind=UnsupportedSyntaxError) -> LocatedError:
         """An error (of class ``kind``) located at ``node``, quoting its source line."""
@@ -219,3 +224,13 @@ def library_constant(node: ast.Attribute, info: ModuleInfo):
     if owner in info.math_aliases and node.attr in MATH_CONSTANTS:
         return MATH_CONSTANTS[node.attr]
     return None
+
+
+def lambda_def(node: ast.Lambda, name: str) -> ast.FunctionDef:
+    """``lambda args: body`` as ``def name(args): return body``, located where the lambda
+    is, so the lowering has one kind of function to read."""
+    returned = ast.copy_location(ast.Return(node.body), node.body)
+    function = ast.FunctionDef(name=name, args=node.args, body=[returned], decorator_list=[],
+                               returns=None, type_comment=None)
+    function.type_params = []  # type: ignore[attr-defined]  # read by Python 3.12+
+    return ast.copy_location(function, node)

@@ -13,8 +13,6 @@ _STATEMENTS = {
                  "import numpy or math at the top of the module"),
     ast.ImportFrom: ("imports inside the function are not supported",
                      "import numpy or math at the top of the module"),
-    ast.FunctionDef: ("nested functions are not supported",
-                      "define the helper at module level; gradc inlines calls to it"),
     ast.Global: ("'global' is not supported", "pass the value as a parameter"),
     ast.Nonlocal: ("'nonlocal' is not supported", "pass the value as a parameter"),
     ast.Delete: ("'del' is not supported", None),

@@ -196,6 +196,11 @@ def _tile(x, reps):
     return _xp(x).tile(x, (reps,) if isinstance(reps, int) else tuple(reps))
 
 
+def _copy(x):
+    """np.copy: a new array with x's entries."""
+    return _xp(x).asarray(x, copy=True)
+
+
 def _reciprocal(x):
     """np.reciprocal of a floating array."""
     return 1.0 / x
@@ -586,6 +591,46 @@ def _masks_as_positions(xp, index):
         else:
             expanded.append(entry)
     return tuple(expanded)
+
+
+def _integer_arrays(index):
+    """Whether an index holds integer arrays, which may name an entry twice."""
+    entries = index if isinstance(index, tuple) else (index,)
+    return any(hasattr(e, "dtype") and "bool" not in str(e.dtype) for e in entries)
+
+
+def _set_at(x, index, value):
+    """x with value written at index (x[index] = value), as a new array. Where integer
+    arrays name an entry twice NumPy keeps the last write; JAX leaves which one open, so
+    such a write is refused there."""
+    if array_api_compat.is_jax_array(x):
+        if _integer_arrays(index):
+            raise TypeError("x[index] = value with an integer array index: on JAX, which of "
+                            "the writes to a repeated entry wins is unspecified")
+        return x.at[index].set(value)
+    entries = index if isinstance(index, tuple) else (index,)
+    if not any(hasattr(e, "shape") for e in entries) and not any(e is Ellipsis for e in entries):
+        entries += (...,)
+    written = _xp(x).asarray(x, copy=True)
+    written[entries] = value
+    return written
+
+
+def _written_part(g, value, index):
+    """The gradient of `value` in x[index] = value: g at index, summed to value's shape."""
+    if _integer_arrays(index):
+        raise TypeError("the gradient of x[index] = value with an integer array index needs "
+                        "the last write to each repeated entry, which the array-API target "
+                        "does not track; compile for NumPy")
+    return _unbroadcast(_gather(g, index), value)
+
+
+def _added_at(acc, index, g):
+    """acc with g added at index (acc[index] += g, where an index that repeats an entry
+    adds each of its values), as a new array."""
+    if array_api_compat.is_jax_array(acc):
+        return acc.at[index].add(g)
+    return acc + _scatter_like(g, acc, index)
 
 
 def _scatter_like(g, like, index):

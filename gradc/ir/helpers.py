@@ -322,3 +322,31 @@ def _scatter_like(g, like, index):
     grad = np.zeros(np.shape(like), dtype=np.result_type(g, like))
     np.add.at(grad, index, g)
     return grad
+
+
+def _written_part(g, value, index):
+    """The gradient of `value` in x[index] = value: g at index, summed to value's shape,
+    in value's precision, as a new array. Where an integer array repeats an entry, only
+    the write NumPy kept (the last) receives g."""
+    part = np.array(g[index], copy=True)
+    components = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype.kind in "iu"
+           for i in components):
+        order = np.arange(part.size).reshape(part.shape)
+        stamps = np.full(np.shape(g), -1)
+        stamps[index] = order
+        part = np.where(stamps[index] == order, part, 0)
+    part = _unbroadcast(part, value)
+    dtype = getattr(value, "dtype", None)  # a float32 value written into float64 entries
+    return part if dtype is None or dtype.kind != "f" else part.astype(dtype, copy=False)
+
+
+def _add_at(acc, index, g):
+    """acc[index] += g in place, where an index that repeats an entry adds each of its
+    values (np.add.at): the adjoint of reading acc[index], accumulated."""
+    components = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype.kind in "iu"
+           for i in components):
+        np.add.at(acc, index, g)
+    else:
+        acc[index] += g

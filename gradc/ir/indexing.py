@@ -11,6 +11,8 @@ reads of the same entries:
 array), also inside slices (``x[:n]``).
 """
 
+import numpy as np
+
 from . import helpers
 
 
@@ -39,3 +41,22 @@ def getitem(x, *dynamic, index):
 def scatter_like(g, like, *dynamic, index):
     """The adjoint of getitem (what the interpreter runs)."""
     return helpers._scatter_like(g, like, concrete_index(index, dynamic))
+
+
+def setitem(x, value, *dynamic, index):
+    """A new array: x with x[...] = value (what the interpreter runs)."""
+    out = np.array(x, copy=True)
+    out[concrete_index(index, dynamic)] = value
+    return out
+
+
+def add_at(acc, g, like, *dynamic, index):
+    """A new array: acc with g added at index (what the interpreter runs)."""
+    out = np.array(acc, copy=True)
+    helpers._add_at(out, concrete_index(index, dynamic), g)
+    return out
+
+
+def written_part(g, value, *dynamic, index):
+    """The adjoint of setitem in its value (what the interpreter runs)."""
+    return helpers._written_part(g, value, concrete_index(index, dynamic))

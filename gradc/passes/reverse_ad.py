@@ -19,6 +19,7 @@ from dataclasses import replace
 from ..ir.control import loop_inits, next_values
 from ..ir.core import Block, Builder, Const, Function, Loc, Param, Var, walk
 from ..primitives.control import IF
+from ..primitives.indexing import ADD_AT, SCATTER_LIKE
 from ..primitives.ops import Ops, apply_vjp
 from ..primitives.rewrites import is_number
 from ..primitives.shaping import BROADCAST_LIKE, FULL_LIKE
@@ -101,9 +102,28 @@ class _Sweep(ControlAdjoints):
             if isinstance(contribution, Var) and not contribution.hint:
                 contribution = self.builder.rename(contribution, start, of=arg)
             self.adjoints[arg] = contribution
-        else:
+        elif not self._added_at(arg, previous, contribution, start):
             self.adjoints[arg] = self.builder.emit("add", (previous, contribution), loc=loc,
                                                    of=arg)
+
+    def _added_at(self, arg, previous, contribution, start) -> bool:
+        """A read's contribution (zeros with g at the entries read) added to an adjoint
+        that is an array: g added at those entries instead (in place, in codegen), so a
+        loop reading x[i] costs what it reads, not x's size per step."""
+        if not isinstance(previous, Var):
+            return False
+        body = self.builder.body
+        position = next((k for k in range(len(body) - 1, start - 1, -1)
+                         if body[k].outs == (contribution,)), None)
+        if position is None or body[position].op is not SCATTER_LIKE:
+            return False
+        scatter = body[position]
+        g, like, *dynamic = scatter.args
+        total = self.builder.fresh(of=arg)
+        body[position] = replace(scatter, outs=(total,), op=ADD_AT,
+                                 args=(previous, g, like, *dynamic))
+        self.adjoints[arg] = total
+        return True
 
     def witnessed(self, instrs):
         """Shape-only arguments point to the first value known to have that shape, so a

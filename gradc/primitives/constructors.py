@@ -31,3 +31,17 @@ FULL, = register(
               syntax="full", call_form="fill", impl=lambda value, *sizes: np.full(sizes, value),
               vjp=_full_vjp, jvp=linear_jvp),
 )
+
+
+# A module-level array that a live function reads (frontend/live.py): data, through which
+# no gradient flows. Generated code reads it by name from its own module, where gradc
+# binds it when loading; ``name`` tells two such arrays' shapes apart, which are known
+# only when the code runs.
+def _read_at_run_time(**name):
+    raise TypeError("a module-level array has its value only when the code runs")
+
+
+GLOBAL, = register(
+    Primitive("global", 0, None, syntax="global", elementwise=False, differentiable=False,
+              foldable=False, keywords=("name",), impl=_read_at_run_time),
+)

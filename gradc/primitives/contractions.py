@@ -122,7 +122,7 @@ register(
     _product("cross", 2, _cross_vjp, keywords=("axis",)),
     _product("trace", 1, _trace_vjp, linear_in=(0,)),
     _product("einsum", None, _einsum_vjp, linear_in=_ANY, keywords=("subscripts",),
-             positional="before", call_form="einsum"),
+             positional="before", call_form="einsum", view=True),  # "ij->ji" is a view
     # the two adjoints of a @ b (g: the output's adjoint), for any operand ndim
     _adjoint("matmul_adjoint_a", 3, _matmul_adjoint_a_vjp, linear_in=(0, 2),
              helper_needs=("_as_matrices", "_unbroadcast"),
@@ -139,5 +139,5 @@ register(
              shape_only=1),
     # np.einsum's adjoint where an operand has a repeated or a summed-away index
     _adjoint("einsum_spread", 2, _einsum_spread_vjp, linear_in=(0,),
-             keywords=("subscripts",), shape_of=1, shape_only=1),
+             keywords=("subscripts",), shape_of=1, shape_only=1, view=True),
 )

@@ -34,5 +34,6 @@ register(
     # the part of a joined array's gradient that came from the index-th operand
     Primitive("part_of", None, None, elementwise=False, linear_in=(0,),
               keywords=("index", "axis"), sequence_from=1, helper="_part_of", call_form="join",
+              view=True,
               no_vjp=REVERSE_TWICE, jvp=linear_jvp),
 )

@@ -115,5 +115,6 @@ register(
               jvp=tangent_rule(_logabsdet_tangent)),
     _linear("tril", _tril_vjp, ("k",)),
     _linear("triu", _triu_vjp, ("k",)),
-    _linear("swapaxes", _swapaxes_vjp, ("axis1", "axis2"), positional="after"),
+    _linear("swapaxes", _swapaxes_vjp, ("axis1", "axis2"), positional="after",
+            view=True),
 )

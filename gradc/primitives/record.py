@@ -59,6 +59,9 @@ class Primitive:
     join: bool = False              # linear in all its arguments together (np.concatenate)
     boolean: bool = False           # its value is a truth value
     foldable: bool = True           # evaluated when compiling if its arguments are constants
+    view: bool = False              # may return its first argument or a view of it, so a
+                                    # write into one reaches the other (frontend/memory.py,
+                                    # codegen/inplace.py)
     effect: bool = False            # acts on a list (a loop's tape): never merged or reordered
     control: bool = False           # nests blocks (if, for, while)
     item: int | None = None         # the entry of the tuple its NumPy call returns

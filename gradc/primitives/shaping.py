@@ -56,16 +56,17 @@ def _same_shape(emit, instr, shape):
     return value if shape[value] == shape[like] else None
 
 
-def _shaping(name, vjp, numpy=None, **flags):
+def _shaping(name, vjp, numpy=None, view=True, **flags):
+    """``view``: NumPy returns a view of the argument (np.repeat, np.tile, np.roll copy)."""
     return Primitive(name, 1, numpy or name, elementwise=False, linear_in=(0,), vjp=vjp,
-                     jvp=linear_jvp, **flags)
+                     jvp=linear_jvp, view=view, **flags)
 
 
 def _like(name, vjp, helper_needs=("_shape_of",), **flags):
     """value in the shape of ``like`` (argument 1, read only for its shape)."""
     return Primitive(name, 2, None, elementwise=False, linear_in=(0,), shape_of=1,
                      shape_only=1, helper=f"_{name}", helper_needs=helper_needs, vjp=vjp,
-                     jvp=linear_jvp, specialize=_same_shape, **flags)
+                     jvp=linear_jvp, specialize=_same_shape, view=True, **flags)
 
 
 TRANSPOSE, *_ = register(
@@ -77,6 +78,10 @@ TRANSPOSE, *_ = register(
     _shaping("expand_dims", _expand_dims_vjp, keywords=("axis",), simplify=spreading),
     # not simplified: a constant spread over an array must stay an array, or a later
     # unbroadcast would not know how many copies to sum
+)
+register(  # x.copy(), np.copy(x), np.array(x): a new array with x's entries
+    Primitive("copy", 1, "copy", elementwise=False, linear_in=(0,), shape_of=0,
+              vjp=lambda ops, g, x, out: (g,), jvp=linear_jvp),
 )
 BROADCAST_LIKE, UNBROADCAST, RESHAPE_LIKE, FULL_LIKE = register(
     _like("broadcast_like", _broadcast_like_vjp, foldable=False),
@@ -170,11 +175,12 @@ def _helper_adjoint(name, vjp, keywords):
 
 
 register(
-    _shaping("repeat", _repeat_vjp, keywords=("repeats", "axis"),
+    _shaping("repeat", _repeat_vjp, view=False, keywords=("repeats", "axis"),
              check=_required("repeats", "repeat")),
-    _shaping("tile", _tile_vjp, keywords=("reps",), positional="after",
+    _shaping("tile", _tile_vjp, view=False, keywords=("reps",), positional="after",
              check=_required("reps", "tile")),
-    _shaping("roll", _roll_vjp, keywords=("shift", "axis"), check=_required("shift", "roll")),
+    _shaping("roll", _roll_vjp, view=False, keywords=("shift", "axis"),
+             check=_required("shift", "roll")),
     Primitive("diff", 1, "diff", elementwise=False, linear_in=(0,),
               keywords=("n", "axis", "prepend", "append"), check=_diff_check,
               vjp=_diff_vjp, jvp=_diff_jvp),
