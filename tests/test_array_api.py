@@ -70,6 +70,13 @@ def writes(x, y):
     return np.sum(z * x)
 
 
+WEIGHTS = np.array([0.5, -1.0, 2.0, 0.25])
+
+
+def weighted(x):
+    return np.sum(WEIGHTS * x ** 2)
+
+
 def _model_cases():
     rng = np.random.default_rng(0)
     n, d, k = 8, 4, 3
@@ -183,6 +190,15 @@ def test_writes_into_arrays_on_every_library(library):
     want = grad(*args)
     for dtype in library.dtypes:
         check_against_numpy(library, grad(*library.arguments(args, dtype)), want, dtype)
+
+
+def test_a_module_level_numpy_array_moves_to_the_inputs_library(library):
+    x = np.array([1.0, 2.0, -1.0, 0.5])
+    want = gradc.grad(weighted)(x)
+    for dtype in library.dtypes:
+        got = gradc.grad(weighted)(library.array(x, dtype))
+        assert library.is_own(got)
+        assert np.allclose(library.numpy(got), want, rtol=1e-6)
 
 
 # ---- the examples
