@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from .compiled import compiled_module, describe
+from .dispatch import target_of
 from .errors import ArgumentError, GradcError, NonDifferentiableError, user_facing
 from .fastpath import float_path
 from .frontend.live import function_name, read_live
@@ -78,31 +79,34 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     live = read_live(primal)
     name = live.name
     options = wrt_options(wrt, mode="reverse", optimize=optimize)
-    compiled = {}  # the argument shapes (None: any) -> the generated module
-    value_and_grads = {}  # the same shapes -> its value_and_grad_<name>
-    direct = {}  # shapes whose value is known to be a number -> the function to call
+    # keys: (the argument shapes (None: any), a target: "numpy" or "array-api")
+    compiled = {}  # a key -> the generated module
+    value_and_grads = {}  # the same key -> its value_and_grad_<name>
+    direct = {}  # keys whose value is known to be a number -> the function to call
     plain_call = not isinstance(primal, functools.partial)  # the float path's arity holds
     count = len(inspect.signature(primal).parameters)
     float_shapes = ((),) * count if specialize else None
     fast = [None, live]  # value_and_grad for float_shapes, and what may go stale
 
-    def remember(shapes):
+    def remember(key):
         """On floats the value is still computed, so that a call raises where f does
         (math.log(-1.0)); NumPy arrays do not raise, and skipping it saves a pass."""
-        direct[shapes] = value_and_grads[shapes] if with_value else \
-            getattr(compiled[shapes], f"grad_{name}")
-        if shapes == float_shapes and plain_call:
-            fast[0] = value_and_grads[shapes]
+        direct[key] = value_and_grads[key] if with_value else \
+            getattr(compiled[key], f"grad_{name}")
+        if key == (float_shapes, "numpy") and plain_call:
+            fast[0] = value_and_grads[key]
 
-    def module_for(shapes):
-        if shapes not in compiled:
-            module = compiled[shapes] = compiled_module(live, replace(options, shapes=shapes))
-            value_and_grads[shapes] = getattr(module, f"value_and_grad_{name}")
+    def module_for(key):
+        if key not in compiled:
+            shapes, target = key
+            module = compiled[key] = compiled_module(live, replace(options, shapes=shapes,
+                                                                   target=target))
+            value_and_grads[key] = getattr(module, f"value_and_grad_{name}")
             if name in getattr(module, "NUMBER_VALUED", ()):  # proved when compiling
-                remember(shapes)
-            if called:  # compiled at a call: describe what ``gradient`` runs now
-                describe(called[0], module)
-        return compiled[shapes]
+                remember(key)
+            if called and target == "numpy":  # compiled at a call: what ``gradient`` runs
+                describe(called[0], module)  # now (NumPy's spelling for readers)
+        return compiled[key]
 
     def recompile():
         """A name ``f`` reads holds another value now (a cell run again): read it anew."""
@@ -115,7 +119,8 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     called: list = []  # ``gradient``, once defined
     check_numbers = None
     if not specialize and not live.missing:  # compile now: errors show where grad is called
-        check_numbers = _number_checker(primal, getattr(module_for(None), f"grad_{name}"))
+        check_numbers = _number_checker(primal, getattr(module_for((None, "numpy")),
+                                                        f"grad_{name}"))
     check_inputs = _input_checker(primal, wrt)
     plain = _plain_checker(primal, wrt, check_numbers) if plain_call else lambda args: False
 
@@ -123,9 +128,9 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
         __tracebackhide__ = True  # noqa: F841  (IPython and pytest show the caller's frame)
         try:
             if not live.changed() and not kwargs and plain(args):  # checked: call at once
-                shapes = _shapes_of(args) if specialize else None
-                if shapes in direct:
-                    result = direct[shapes](*args)
+                known = (_shapes_of(args) if specialize else None, "numpy")
+                if known in direct:
+                    result = direct[known](*args)
                     return ((result[0], as_numpy_scalars(result[1])) if with_value else
                             as_numpy_scalars(result))
             check_inputs(args, kwargs)
@@ -134,16 +139,17 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
             if live.changed():
                 recompile()
             shapes = _shapes_of(args) if specialize and not kwargs else None
-            module_for(shapes)
+            key = (shapes, target_of(args, kwargs))
+            module_for(key)
         except GradcError as error:  # compiling at a call, or a bad argument
             raise error.with_traceback(None) from None  # gradc's own frames left out
-        value, grads = value_and_grads[shapes](*args, **kwargs)
+        value, grads = value_and_grads[key](*args, **kwargs)
         if not isinstance(value, float) and np.ndim(value) != 0:
             raise NonDifferentiableError(
                 f"grad requires {name} to return a scalar, got shape {np.shape(value)}; "
                 "reduce it first (e.g. np.sum) or use a Jacobian")
         if shapes is not None:  # the same shapes give a scalar again: skip the check
-            remember(shapes)
+            remember(key)
         grads = as_numpy_scalars(grads)
         return (value, grads) if with_value else grads
 
@@ -153,7 +159,7 @@ def _differentiate(f, wrt, optimize, specialize, with_value):
     gradient = functools.update_wrapper(float_path(
         checked_call, fast, count, checked, len(indices) if as_tuple else None,
         with_value), primal)
-    describe(gradient, compiled.get(None))
+    describe(gradient, compiled.get((None, "numpy")))
     called.append(gradient)
     gradient.primal = primal
     return gradient

@@ -8,7 +8,7 @@ from .codegen.loader import write_atomic
 from .errors import GradcError
 from .frontend.source import decode_source
 from .ir.printer import format_function
-from .options import Options
+from .options import TARGETS, Options
 from .pipeline import compile_source
 from .version import __version__
 
@@ -28,6 +28,7 @@ examples:
   gradc compile model.py --function loss --wrt w,b -o build/
   gradc compile model.py --mode forward     # jvp_<name>, forward mode (dual numbers)
   gradc compile model.py --emit ir          # the IR after every compiler stage
+  gradc compile model.py --target array-api # xp. calls: NumPy, CuPy, Dask, JAX, PyTorch
 
 exit status: 0 on success, 1 on an error in FILE (reported as FILE:LINE:COL: error: ...)
 or a bad option, with nothing written."""
@@ -62,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--emit", choices=("py", "ir"), default="py",
                           help="py: write the Python module (default); ir: print the IR "
                                "after every compiler stage to stdout and write nothing")
+    compile_.add_argument("--target", choices=TARGETS, default="numpy",
+                          help="numpy: np. calls, imports only NumPy (default); array-api: "
+                               "xp. calls on the array API standard, so the module runs on "
+                               "NumPy, CuPy, Dask, JAX or PyTorch arrays (needs "
+                               "array-api-compat)")
     compile_.add_argument("--no-optimize", action="store_true",
                           help="skip simplification, CSE and DCE (to see the raw adjoint)")
     return parser
@@ -79,7 +85,8 @@ def main(argv=None) -> int:
     try:
         source = decode_source(data, args.file)
         text = compile_source(source, args.file, args.function, _parse_wrt(args.wrt),
-                              Options(optimize=not args.no_optimize, mode=args.mode), trace,
+                              Options(optimize=not args.no_optimize, mode=args.mode,
+                                      target=args.target), trace,
                               command=_command(args))
     except GradcError as exc:
         message = str(exc)
@@ -89,6 +96,7 @@ def main(argv=None) -> int:
         return 1
     if args.emit == "py":
         suffix = {"reverse": "grad", "forward": "jvp"}.get(args.mode, args.mode)
+        suffix += "_array_api" if args.target == "array-api" else ""
         out = Path(args.output_dir) / f"{path.stem}_{suffix}.py"
         problem = _write(out, text)
         if problem:
@@ -125,6 +133,8 @@ def _command(args):
         parts.append(f"--wrt {args.wrt}")
     if args.mode != "reverse":
         parts.append(f"--mode {args.mode}")
+    if args.target != "numpy":
+        parts.append(f"--target {args.target}")
     if args.no_optimize:
         parts.append("--no-optimize")
     return " ".join(parts)

@@ -8,6 +8,7 @@ code gradc generated: ``hvp_<name>`` is compiled from ``grad_<name>``'s own sour
 """
 
 import inspect
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from .api import (
     wrt_indices,
 )
 from .compiled import generated_function
+from .dispatch import target_of
 from .errors import ArgumentError, user_facing
 from .frontend.live import function_name
 from .frontend.live import parameters as live_parameters
@@ -47,7 +49,8 @@ def jvp(f, primals, tangents, *, optimize=True):
     count = len(primals)
     primals = _complete(primal, primals)
     tangents = tangents + (0.0,) * (len(primals) - count)
-    generated = generated_function(primal, "jvp", Options(mode="forward", optimize=optimize))
+    generated = generated_function(primal, "jvp", Options(
+        mode="forward", optimize=optimize, target=target_of(primals + tangents)))
     require_numbers(primal, generated, primals)
     return as_numpy_scalars(generated(*primals, *map(_shaped_like, tangents, primals)))
 
@@ -60,7 +63,7 @@ def vjp(f, *primals, optimize=True):
     primal = plain_function(f)
     count = len(primals)
     primals = _complete(primal, primals)
-    options = Options(mode="vjp", optimize=optimize)
+    options = Options(mode="vjp", optimize=optimize, target=target_of(primals))
     generated = generated_function(primal, "vjp", options)
     require_numbers(primal, generated, primals)
     # the value as gradc compiles it, never by running f: f may update an argument
@@ -100,6 +103,7 @@ def jacobian(f, wrt=0, mode="auto", *, argnums=None, optimize=True):
 
     def jacobian_of_f(*args):
         args = _complete(primal, args)
+        _numpy_only("jacobian", args)
         for index in indices:
             require_real(primal, index, args[index])
         # the value as gradc compiles it: running the user's code could update an argument
@@ -134,19 +138,23 @@ def hvp(f, wrt=0, *, argnums=None, optimize=True):
     """
     primal = plain_function(f)
     indices, as_tuple = wrt_indices(primal, with_argnums(wrt, argnums))
-    generated = generated_function(primal, "hvp", _only(indices, optimize, "hvp"))
+    generated = {"numpy": generated_function(primal, "hvp", _only(indices, optimize, "hvp"))}
 
     def hvp_of_f(*args, v):
         args = _complete(primal, args)
+        target = target_of(args, {"v": v})
+        if target not in generated:
+            options = replace(_only(indices, optimize, "hvp"), target=target)
+            generated[target] = generated_function(primal, "hvp", options)
         for index in indices:
             require_real(primal, index, args[index])
-        require_numbers(primal, generated, args)
+        require_numbers(primal, generated[target], args)
         vectors = v if as_tuple else (v,)
         if not isinstance(vectors, tuple) or len(vectors) != len(indices):
             raise ArgumentError(f"v must hold one vector per differentiated argument "
                                 f"({len(indices)})")
         tangents = [_shaped_like(vector, args[i]) for i, vector in zip(indices, vectors)]
-        products = generated(*args, *tangents)[1]
+        products = generated[target](*args, *tangents)[1]
         products = as_numpy_scalars(tuple(products))
         return products if as_tuple else products[0]
 
@@ -167,6 +175,7 @@ def hessian(f, wrt=0, *, argnums=None, optimize=True):
 
     def hessian_of_f(*args):
         args = _complete(primal, args)
+        _numpy_only("hessian", args)
         blocks = [[None] * len(indices) for _ in indices]
         for j, index in enumerate(indices):
             columns = []
@@ -256,7 +265,25 @@ def _complete(primal, args):
 
 
 def _shaped_like(value, like):
-    """``value`` broadcast to ``like``'s shape (a scalar tangent fills the whole array)."""
-    if np.shape(value) == np.shape(like):
+    """``value`` broadcast to ``like``'s shape (a scalar tangent fills the whole array),
+    by like's own library."""
+    shape = getattr(like, "shape", None)
+    if shape is None or isinstance(like, np.ndarray):
+        return value if np.shape(value) == np.shape(like) else np.broadcast_to(
+            value, np.shape(like))
+    if getattr(value, "shape", ()) == shape:
         return value
-    return np.broadcast_to(value, np.shape(like))
+    import array_api_compat
+
+    xp = array_api_compat.array_namespace(like)
+    return xp.broadcast_to(xp.asarray(value, dtype=like.dtype,
+                                      device=array_api_compat.device(like)), shape)
+
+
+def _numpy_only(mode: str, args) -> None:
+    """Jacobians and Hessians are assembled in NumPy, from one pass per row or column."""
+    if target_of(args) != "numpy":
+        raise ArgumentError(
+            f"gradc.{mode} assembles its result with NumPy and takes NumPy arrays; for "
+            "arrays of another library, use gradc.jvp, gradc.vjp or gradc.hvp (one "
+            "direction per call), which run the array-API module")

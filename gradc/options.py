@@ -16,6 +16,8 @@ class Options:
     as_tuple: whether a tuple of gradients was asked for (JAX's convention).
     shapes: the parameters' shapes to specialise to (None: shape-generic code).
     has_aux: the function returns (output, auxiliary data); reserved for the API.
+    target: the arrays the generated code is written for: "numpy" (np. calls, the
+        default), or "array-api" (xp. calls through array-api-compat: any array library).
     """
 
     mode: str = "reverse"
@@ -25,11 +27,20 @@ class Options:
     shapes: tuple | None = None
     verify: bool = False
     has_aux: bool = False
+    target: str = "numpy"
+
+    def __post_init__(self):
+        if self.target not in TARGETS:
+            raise ArgumentError(f"target must be one of {', '.join(TARGETS)}, got "
+                                f"{self.target!r}")
 
     def key(self) -> str:
         """A stable text for the cache: equal options give equal keys."""
         return repr((self.mode, self.wrt, self.as_tuple, self.optimize, self.shapes,
-                     self.has_aux))
+                     self.has_aux) + ((self.target,) if self.target != "numpy" else ()))
+
+
+TARGETS = ("numpy", "array-api")
 
 
 def wrt_options(wrt, **options) -> Options:

@@ -230,8 +230,7 @@ def _compile(info, functions, wrt, options, trace, command):
             raise info.error(info.functions[name], f"{name} nests too deeply for gradc to "
                              "compile", "split long expressions into steps assigned to "
                              "names, and deeply nested blocks into functions") from None
-    return render_module(generated, _base_name(info.filename), command,
-                         _number_valued(generated) if options.mode == "reverse" else ())
+    return _render(generated, info, options, command)
 
 
 def _number_valued(generated) -> tuple[str, ...]:
@@ -244,6 +243,17 @@ def _number_valued(generated) -> tuple[str, ...]:
             if isinstance(value, Const) or shape_classes(target.ir)[value] == ():
                 names.append(target.name.removeprefix("value_and_grad_"))
     return tuple(names)
+
+
+
+def _render(generated, info: ModuleInfo, options: Options, command: str) -> str:
+    """The module text for the target; a refusal quotes the line it is about."""
+    def locate(loc):
+        return info.filename, info.lines[loc.line - 1] if loc and 0 < loc.line <= len(
+            info.lines) else ""
+    number_valued = _number_valued(generated) if options.mode == "reverse" else ()
+    return render_module(generated, _base_name(info.filename), command, number_valued,
+                         options.target, locate)
 
 
 def _targets(info, name, wrt, options, trace) -> list:
@@ -309,7 +319,7 @@ def _return_statement(info: ModuleInfo, name: str) -> ast.Return:
 def _compile_hvp(primal_info, functions, wrt, options, trace, command):
     """Forward over reverse: gradc differentiates, in forward mode, the gradient code it
     generated. This works because generated code stays inside the accepted language."""
-    reverse_options = replace(options, mode="reverse")
+    reverse_options = replace(options, mode="reverse", target="numpy")  # read back below
     gradients = _compile(primal_info, functions, wrt, reverse_options, None, "")
     filename = primal_info.filename
     info = parse_module(gradients, filename)  # recognised as gradc's own code
@@ -320,7 +330,7 @@ def _compile_hvp(primal_info, functions, wrt, options, trace, command):
         indices = resolve_wrt(primal_info, name, wrt)[0]
         fn = tangent_ir(info, f"grad_{name}", options, trace, indices)
         generated.append(hvp_function(fn, name))
-    return render_module(generated, _base_name(filename), command)
+    return _render(generated, info, options, command)
 
 
 def _module_arrays(info: ModuleInfo, seen=None) -> set[str]:

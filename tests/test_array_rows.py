@@ -114,21 +114,28 @@ def test_every_primitive_has_a_row_or_a_place():
     assert not stale, f"rows of primitives that do not exist: {sorted(stale)}"
 
 
-@pytest.fixture(scope="module")
-def losses(tmp_path_factory):
-    """One module with a loss per row, imported from its file as users' code is."""
+def loss_module(losses, folder, name):
+    """A module with ``loss_<key>(x[, y])`` returning each of ``losses`` (a key -> (the
+    expression, its argument count)), written to ``folder`` and imported from its file
+    as users' code is."""
     import importlib.util
 
     lines = ["import numpy as np", "from gradc import nn", ""]
-    for name, row in ROWS.items():
-        params = "x, y" if len(row.shapes) == 2 else "x"
-        lines += [f"def loss_{name}({params}):", f"    return {row.loss}", ""]
-    path = tmp_path_factory.mktemp("rows") / "array_rows.py"
+    for key, (loss, count) in losses.items():
+        lines += [f"def loss_{key}({'x, y' if count == 2 else 'x'}):", f"    return {loss}", ""]
+    path = folder / f"{name}.py"
     path.write_text("\n".join(lines))
-    spec = importlib.util.spec_from_file_location("array_rows", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def losses(tmp_path_factory):
+    """One module with a loss per row."""
+    rows = {name: (row.loss, len(row.shapes)) for name, row in ROWS.items()}
+    return loss_module(rows, tmp_path_factory.mktemp("rows"), "array_rows")
 
 
 def inputs(name):

@@ -6,6 +6,7 @@ After an intended change to the generator, update with:
     GRADC_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
 """
 
+import ast
 import os
 import subprocess
 import sys
@@ -26,6 +27,10 @@ CASES = [(name, "grad", ()) for name in EXAMPLES] + [
 ]
 
 
+# the array-API target (generated/array_api/): floats, slices and a fancy index, loops
+ARRAY_API_CASES = ["backprop_ex1.py", "indexing.py", "loops.py"]
+
+
 def compile_example(name, out_dir, suffix="grad", options=()):
     result = subprocess.run(
         [sys.executable, "-m", "gradc", "compile", f"examples/{name}", "-o", str(out_dir),
@@ -38,6 +43,23 @@ def compile_example(name, out_dir, suffix="grad", options=()):
 def test_generated_matches_golden(name, suffix, options, tmp_path):
     fresh = compile_example(name, tmp_path, suffix, options)
     assert_golden(ROOT / "generated" / name.replace(".py", f"_{suffix}.py"), fresh)
+
+
+@pytest.mark.parametrize("name", ARRAY_API_CASES)
+def test_array_api_generated_matches_golden(name, tmp_path):
+    fresh = compile_example(name, tmp_path, "grad_array_api", ("--target", "array-api"))
+    assert_golden(ROOT / "generated" / "array_api" / name.replace(".py", "_grad_array_api.py"),
+                  fresh)
+
+
+def test_array_api_modules_import_no_array_library():
+    for path in (ROOT / "generated" / "array_api").glob("*.py"):
+        imports = [line for line in path.read_text().splitlines()
+                   if line.startswith(("import ", "from "))]
+        assert set(imports) <= {"import array_api_compat", "import math"}, path
+        names = {node.id for node in ast.walk(ast.parse(path.read_text()))
+                 if isinstance(node, ast.Name)}
+        assert "np" not in names, path  # (comments quote the source's np. calls)
 
 
 def assert_golden(golden, fresh):

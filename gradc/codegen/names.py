@@ -7,6 +7,7 @@ temporary's array is freed when its name is taken again (peak memory close to
 hand-written code); otherwise a suffix keeps values apart (``x_1``).
 """
 
+import bisect
 import heapq
 import re
 
@@ -319,7 +320,7 @@ def released_after(fn: Function, names: dict, classes: dict) -> dict[int, list[s
     for instr in walk(fn.body):
         for out in instr.outs:
             defined.setdefault(names.get(out.id), []).append(order.at[id(instr)][0])
-    spans = [order.at[id(i)] for i in fn.body]
+    heads = [order.at[id(i)][0] for i in fn.body]  # increasing: found by bisection
     released: dict[int, list[str]] = {}
     for index, instr in enumerate(fn.body[:-1]):
         if instr.regions or instr.loc is None or instr.loc.role != "primal":
@@ -329,9 +330,11 @@ def released_after(fn: Function, names: dict, classes: dict) -> dict[int, list[s
             if name is None or out.id in kept or death is None or \
                     _TEMPORARY.fullmatch(name) or classes.get(out) == ():
                 continue
-            at = next(k for k, (head, end) in enumerate(spans) if head <= death <= (end or head))
-            taken = [p for p in defined[name] if spans[index][0] < p <= spans[min(
-                at + 1, len(spans) - 1)][0]]
+            at = bisect.bisect_right(heads, death) - 1  # the instruction where it dies
+            positions = defined[name]  # is the name taken again from here to there?
+            first = bisect.bisect_right(positions, heads[index])
+            taken = first < len(positions) and \
+                positions[first] <= heads[min(at + 1, len(heads) - 1)]
             if not taken and at < len(fn.body) - 1:
                 released.setdefault(at, []).append(name)
     return released
