@@ -80,10 +80,30 @@ def read_rows(x):
     for i in range(3):
         s = s + np.sum(np.sin(x[i]) * x[i + 1])
     return s
+
+
+def appended_states(x):
+    h = 0.5
+    states = []
+    for t in range(1, 4):
+        h = np.tanh(h * x[t] + x[t - 1])
+        states.append(h)
+    total = 0.0
+    for s in states:
+        total = total + s * x[0]
+    return np.sum(np.stack(states) ** 2) + total + states[-1] * len(states)
+
+
+def appended_rows(x):
+    rows = []
+    for v in x:
+        rows.append(np.sin(v) * x)
+    return np.sum(np.array(rows) * x)
 '''
 
 CASES = ["fill_rows", "running_sum", "write_argument", "masked", "repeated_indices",
-         "alias_sees_writes", "block_write", "followed_in_loop", "read_rows"]
+         "alias_sees_writes", "block_write", "followed_in_loop", "read_rows",
+         "appended_states", "appended_rows"]
 POINT = np.array([0.3, -0.8, 1.1, 0.6])
 
 
@@ -138,8 +158,10 @@ def test_forward_mode_and_hessians(programs, name):
 
 
 # repeated_indices and followed_in_loop add float32 entries to np.zeros' float64 arrays,
-# so NumPy computes them, and their derivatives, in float64
-@pytest.mark.parametrize("name", sorted(set(CASES) - {"repeated_indices", "followed_in_loop"}))
+# so NumPy computes them, and their derivatives, in float64 (appended_states too: h
+# starts as a Python float)
+@pytest.mark.parametrize("name", sorted(set(CASES) - {"repeated_indices", "followed_in_loop",
+                                                      "appended_states"}))
 def test_float32_stays_float32(programs, name):
     grad = gradc.grad(getattr(programs, name))(POINT.astype(np.float32))
     assert grad.dtype == np.float32
@@ -186,6 +208,30 @@ def f(x):
     y = x * 1.0
     return np.sum(g(y))
 ''', 5, "an array the caller of g() holds"),
+    "an append in an if": ('''
+def f(x):
+    xs = []
+    for i in range(3):
+        if x[i] > 0.0:
+            xs.append(x[i])
+    return np.sum(np.stack(xs))
+''', 8, "gradc builds a list by one append per iteration of a for loop"),
+    "a list used as an array": ('''
+def f(x):
+    xs = []
+    for i in range(3):
+        xs.append(x[i])
+    return np.sum(xs * 2)
+''', 8, "'xs' is a list, which gradc reads only as a whole"),
+    "an appended array written afterwards": ('''
+def f(x):
+    xs = []
+    for i in range(2):
+        h = x * 1.0
+        xs.append(h)
+        h[0] = 5.0
+    return np.sum(np.stack(xs))
+''', 6, "'xs' shares memory with 'h', which line 9 wrote into"),
     "+= on a value another name reads": ('''
 def f(x):
     y = x

@@ -200,8 +200,8 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes, Li
         if isinstance(value, ast.Lambda) and isinstance(target, ast.Name):
             return self._define(target.id, lambda_def(value, target.id), value)
         if isinstance(value, ast.List) and not value.elts and isinstance(target, ast.Name):
-            if not self.info.generated:
-                return self._new_list(target.id)
+            if not self.info.generated or not self._popped(target.id):
+                return self._new_list(target.id)  # in gradc's code, a list it never pops
             self.env[target.id] = self._emit("tape")  # generated code's tape, read back
             self.tapes.add(self.env[target.id])
             return
@@ -247,6 +247,11 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes, Li
             self._bind(stmt.target.id, self._emit(op, current, value))
 
     # ---- tapes: the lists generated adjoints keep, read back for Hessians
+
+    def _popped(self, name: str) -> bool:
+        """Whether the function pops from list ``name``: a tape, in gradc's own code."""
+        return any(_tape_method(node, "pop") and ast.unparse(node) == f"{name}.pop()"
+                   for node in ast.walk(self.info.functions[self.call_stack[-1]]))
 
     def _is_tape(self, node):
         return isinstance(node, ast.Name) and self.env.get(node.id) in self.tapes
@@ -357,7 +362,8 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes, Li
         return self._emit(_COMPARE[type(op)], left, right)
 
     def _name(self, node: ast.Name):
-        if node.id in self.env and self.env[node.id] in self.memory.lists:
+        if node.id in self.env and self.env[node.id] in self.memory.lists \
+                and not self.info.generated:  # gradc's own code passes it to _grow
             self._refuse_list(node)
         if node.id in self.env and self.env[node.id] not in self.tapes:
             return self.env[node.id]
