@@ -358,3 +358,23 @@ def f(x, y, s=2.0):
     for specialize in (False, True):
         dx, dy = gradc.grad(f, wrt=(0, 1), specialize=specialize)(x, y)
         assert dx == 0.0 and np.array_equal(dy, [1.0])
+
+
+# ---- a Python float times float32 arrays keeps their gradients float32
+
+RIDGE = '''
+import numpy as np
+
+
+def ridge(w, X, y, lam):
+    r = X @ w - y
+    return np.mean(r * r) + lam * np.sum(w * w)
+'''
+
+
+def test_a_python_float_parameter_does_not_promote_float32(module_from_source):
+    ridge = module_from_source(RIDGE).ridge
+    w, X, y = (np.ones(shape, np.float32) for shape in ((3,), (4, 3), (4,)))
+    grads = gradc.grad(ridge, wrt=(0, 3))(w, X, y, 0.1)
+    assert grads[0].dtype == np.float32
+    assert np.allclose(grads[0], gradc.grad(ridge)(*(a.astype(float) for a in (w, X, y)), 0.1))

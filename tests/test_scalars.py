@@ -170,10 +170,11 @@ def test_uses_that_may_not_run_leave_arrays_alone(module):
 
 
 def test_a_math_result_is_a_number(module):
-    """math.cos(x[0]) is a float, so w's gradient needs no unbroadcast (x[0]'s does:
-    a 1-D x is not known)."""
+    """math.cos(x[0]) is a float, so w's gradient needs no unbroadcast (x[0]'s does: a
+    1-D x is not known; and so does the float's own, summed from a product with w,
+    which may be a float: np.sum would make it a float64 that promotes float32)."""
     text = generated("math_result", (0, 1)).split("def grad_math_result")[1]
-    assert text.count("_unbroadcast(") == 1
+    assert text.count("_unbroadcast(") == 2
     x, w = np.array([0.3, 2.0]), np.array([0.5, 1.5, 2.0])
     gx, gw = gradc.grad(module.math_result, wrt=(0, 1))(x, w)
     assert np.allclose(gx, [-np.sin(0.3) * w.sum(), 0.0]) and np.allclose(gw, np.cos(0.3))

@@ -39,6 +39,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], cotangents=False) -> Function:
     wrt_vars = [fn.params[i].var for i in wrt]
     sweep = _Sweep(builder, active_values(fn, wrt_vars), shape_classes(fn),
                    [p.var for p in fn.params] + [out for i in fn.body for out in i.outs])
+    sweep.params = {p.var for p in fn.params}
     seeds: list[Var | Const] = [Const(1.0)]
     if cotangents:
         fresh = [builder.fresh(f"{getattr(r, 'hint', '') or 'out'}_bar") for r in fn.results]
@@ -64,6 +65,7 @@ class _Sweep(ControlAdjoints):
         for var in top_level:
             self.first_of_shape.setdefault(shapes.get(var), var)
         self.tapes, self.pushes, self.loop_depth = [], {}, 0
+        self.params: set[Var] = set()  # the function's parameters (their adjoints end)
 
     def body(self, instrs):
         for instr in reversed(instrs):
@@ -88,11 +90,20 @@ class _Sweep(ControlAdjoints):
         for arg, contribution in wanted:
             if instr.op.elementwise and \
                     self.shapes.get(arg) != self.shapes.get(instr.out):
-                # summed back to the operand's shape; to a scalar's, that is a plain sum
-                summed = ops.sum(contribution) if self.shapes.get(arg) == () else \
+                # summed back to the operand's shape; to a scalar parameter's, that is a
+                # plain sum (within the adjoint, np.sum of a Python float would be a
+                # float64 that promotes float32 arrays: _unbroadcast leaves it a float)
+                summed = ops.sum(contribution) if self.shapes.get(arg) == () and \
+                    (arg in self.params or self._array_shaped(instr.out)) else \
                     ops.unbroadcast(contribution, arg)
                 contribution = summed.atom
             self.accumulate(arg, contribution, loc, start)
+
+    def _array_shaped(self, value) -> bool:
+        """Whether ``value`` certainly has dimensions (its shape class says so)."""
+        shape = self.shapes.get(value)  # () or a tuple of sizes, else a symbolic class
+        return isinstance(shape, tuple) and len(shape) > 0 and \
+            all(type(size) is int for size in shape)
 
     def accumulate(self, arg, contribution, loc, start):
         if not isinstance(arg, Var) or arg not in self.active:
