@@ -18,7 +18,7 @@ from .compiled import compiled_module, describe
 from .dispatch import target_of
 from .errors import ArgumentError, GradcError, NonDifferentiableError, user_facing
 from .fastpath import float_path
-from .frontend.live import function_name, read_live
+from .frontend.live import check_python_function, function_name, read_live
 from .frontend.live import parameters as live_parameters
 from .ir.helpers import _shape_of
 from .options import with_argnums, wrt_options, wrt_positions
@@ -71,6 +71,7 @@ def plain_function(f):
         raise ArgumentError(f"{name} is already a derivative compiled by gradc; for "
                             "second derivatives use gradc.hessian or gradc.hvp, and pass "
                             f"{name}.primal to differentiate the original function")
+    check_python_function(f)
     return f
 
 

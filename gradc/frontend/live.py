@@ -208,6 +208,17 @@ def _same(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
+def check_python_function(f) -> None:
+    """Refuse what is not a Python function of the user's (a def, a lambda, a partial of
+    one): NumPy's or Python's own functions (np.sum is a Python function in NumPy 1.x)."""
+    func = f.func if isinstance(f, functools.partial) else f
+    library = (getattr(func, "__module__", None) or "").partition(".")[0]
+    if not isinstance(func, types.FunctionType) or library in ("numpy", "math", "builtins"):
+        what = f"a functools.partial of {func!r}" if func is not f else repr(f)
+        raise ArgumentError(f"gradc differentiates Python functions (a def, a lambda or a "
+                            f"functools.partial of one), got {what}")
+
+
 def _unbind(f) -> tuple[types.FunctionType, dict]:
     """The function ``f`` calls and the values a functools.partial binds to its
     parameters (by name)."""
