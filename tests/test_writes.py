@@ -191,7 +191,26 @@ def f(x):
     for i in range(3):
         r[0] = x[i]
     return np.sum(y)
-''', 8, "this writes into the array 'y' holds from before the loop on line 7"),
+''', 9, "'y' shares memory with 'r', which line 8 wrote into in the loop on line 7"),
+    "a view written in a loop that reads its base": ('''
+def f(x):
+    y = x * 1.0
+    r = y[0:2]
+    for i in range(3):
+        s = np.sum(y)
+        r[0] = x[i] * s
+    return np.sum(r)
+''', 9, "this writes into the array 'y' holds from before the loop on line 7, through "
+        "'r', and the loop reads it"),
+    "a write into the array a loop takes its items from": ('''
+def f(x):
+    y = x * 1.0
+    s = 0.0
+    for v in y[1:]:
+        y[0] = v * s
+        s = s + v
+    return s + np.sum(y)
+''', 8, "this writes into the array the loop on line 7 takes its items from"),
     "integers truncate": ('''
 def f(x):
     a = np.arange(3)

@@ -37,6 +37,8 @@ class ArrayExpressions(LoweringHost):
             return values[index.value]
         value = values[0]
         pattern, dynamic = self._index_pattern(node.slice)
+        if any(entry not in (None, "...") for entry in pattern):  # a number has no entries
+            self.memory.arrays |= self.memory.of(value)
         return self._emit("getitem", value, *dynamic, params=(("index", pattern),))
 
     def _subscript_value(self, node: ast.Subscript):

@@ -74,7 +74,9 @@ class Loops(LoweringHost):
             self.env[name] = self.env[leader]
         self.env.update({flag: FALSE for flag in JUMP_FLAGS})
         self.in_loop = True
-        scope = LoopScope(before, set(carried) | set(followers), stmt, followers, *counted)
+        scope = LoopScope(before, set(carried) | set(followers), stmt, followers, *counted,
+                          iterated=self.memory.iterated, reads_start=len(self.memory.reads))
+        self.memory.iterated = []
         lists = self.memory.lists
         lists.update(p for p, init in zip(params, inits) if init in lists)
         block, _, results = self._scoped(scope, carried, followers, params, leading, body)
@@ -92,6 +94,9 @@ class Loops(LoweringHost):
         self.builder.body.append(instr)
         self.env = before
         self.env.update(zip(carried, outs))
+        for name, why in scope.stale_after.items():  # before the loop, seen by a write in it
+            self.env.pop(name, None)
+            self.memory.stale[name] = why
         for name, leader in followers.items():
             self.env[name] = self.env[leader]
         for name in _assigned(stmt.body) - set(carried):
@@ -271,6 +276,7 @@ class Loops(LoweringHost):
             return length, lambda index: self._emit("add", start, index)
         rows = self._list(node)  # a list built by append: the rows of its array
         array = self._single(node) if rows is None else rows
+        self.memory.iterated.append(array)  # a write into it in the loop is refused
         length = self._emit("size", array, params=(("axis", 0),))
         return length, lambda index: self._emit("getitem", array, index,
                                                 params=(("index", (("arg", 0),)),))

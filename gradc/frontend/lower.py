@@ -366,6 +366,7 @@ class _FunctionLowering(ControlFlow, Loops, Conditions, LibraryCalls, Writes, Li
                 and not self.info.generated:  # gradc's own code passes it to _grow
             self._refuse_list(node)
         if node.id in self.env and self.env[node.id] not in self.tapes:
+            self.memory.reads.append(node.id)
             return self.env[node.id]
         self._check_fresh(node)
         if node.id in self.unavailable:

@@ -23,6 +23,9 @@ class LoopScope:
     index: Atom | None = None  # a for loop's index, and its range's (start, stop, step)
     bounds: tuple = ()
     count: Atom | None = None  # how many times it runs, where a list is appended to
+    iterated: list = field(default_factory=list)  # the arrays a for loop reads its items of
+    reads_start: int = 0  # where the names its body reads begin in Memory.reads
+    stale_after: dict[str, str] = field(default_factory=dict)  # names unreadable after it
 
 
 @dataclass
@@ -37,6 +40,8 @@ class Memory:
     stale: dict[str, str] = field(default_factory=dict)  # unreadable names -> why
     lists: set[Var] = field(default_factory=set)  # values that are Python lists
     empty: set[Var] = field(default_factory=set)  # the empty ones, as made by []
+    reads: list[str] = field(default_factory=list)  # the names read, in order
+    iterated: list = field(default_factory=list)  # a for loop's arrays, until its scope
     # the storages each write lowered so far changed, and whether it was a list's append
     written: list[tuple[frozenset[int], bool]] = field(default_factory=list)
     count: int = 0

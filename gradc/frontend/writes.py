@@ -162,14 +162,25 @@ class Writes(LoweringHost):
                                   "gradc follows writes within one function: return a new "
                                   "array (take a copy first: x = x.copy())")
         for scope in memory.loops:
+            if any(memory.overlaps(array, old) for array in scope.iterated):
+                raise self.info.error(node, f"this writes into the array the loop on line "
+                                            f"{scope.node.lineno} takes its items from",
+                                      "loop over a copy, or over range(len(...))")
             for other, atom in scope.before.items():
-                if other not in scope.writable and memory.overlaps(atom, old):
-                    raise self.info.error(node, f"this writes into the array '{other}' holds "
-                                                f"from before the loop on line "
-                                                f"{scope.node.lineno}, "
-                                                f"through '{name}'",
-                                          f"write through '{other}' itself (then the loop "
-                                          "carries it), or copy it first")
+                if other in scope.writable or not memory.overlaps(atom, old):
+                    continue
+                if isinstance(scope.node, ast.For) and \
+                        other not in memory.reads[scope.reads_start:]:
+                    # unread in the loop so far: unreadable from here on, and after it
+                    scope.stale_after[other] = (f"shares memory with '{name}', which line "
+                                                f"{node.lineno} wrote into in the loop on "
+                                                f"line {scope.node.lineno}")
+                    continue
+                raise self.info.error(node, f"this writes into the array '{other}' holds "
+                                            f"from before the loop on line "
+                                            f"{scope.node.lineno}, through '{name}', and the "
+                                            "loop reads it", f"write through '{other}' "
+                                            "itself (then the loop carries it), or copy it")
 
     def _seen_before_loop(self, atom: Atom) -> bool:
         """Whether a name from before an enclosing loop, which the loop does not carry,
