@@ -424,6 +424,26 @@ CORPUS = {
                 k = k + 1
             return s * k
     ''', (0.3,), (2.0,)),
+    "while True: left by a return": case('''
+        def f(x):
+            t = 0.0
+            while True:
+                t = t + np.sum(x) * 0.5
+                if t > 3.0:
+                    return t * x[0]
+    ''', (a(1.1, 2.0),), (a(0.4, 0.3),)),
+    "while True: an inner loop's break is its own": case('''
+        def f(x):
+            k = 0
+            while True:
+                k = k + 1
+                for j in range(3):
+                    if j > 1:
+                        break
+                    x = x * 1.1
+                if np.sum(x) * k > 4.0:
+                    return np.sum(np.sin(x * k))
+    ''', (a(1.0, 2.2),), (a(0.3, 0.5),)),
     "while: array state and two conditions": case('''
         def f(x):
             h = 0.1 * x

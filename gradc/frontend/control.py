@@ -46,7 +46,7 @@ class ControlFlow(LoweringHost):
                 return self._returning_if(stmt, rest)
             self._statement(stmt)
             if not self.in_loop and self.env.get("$ret", FALSE) != FALSE:
-                return self._after_returning_loop(rest)
+                return self._after_returning_loop(rest, stmt)
             if self.in_loop and self.env.get("$skip", FALSE) != FALSE:
                 self._guarded(rest)
                 return None
@@ -101,10 +101,13 @@ class ControlFlow(LoweringHost):
         return self._branches(cond, lambda: self._run_statements(then),
                               lambda: self._run_statements(orelse), returning=True)
 
-    def _after_returning_loop(self, rest) -> list:
-        """After a loop that may have returned: return its value, or run the rest."""
+    def _after_returning_loop(self, rest, loop) -> list:
+        """After a loop that may have returned: return its value, or run the rest (a
+        ``while True:`` that only a return leaves has no rest: it returned)."""
         returned = self.env.pop("$ret")
         values = [self.env.pop(name) for name in self._returned_value_names()]
+        if _left_only_by_return(loop):
+            return values
         return self._branches(returned, lambda: values, lambda: self._run_statements(rest),
                               returning=True)
 
@@ -191,6 +194,21 @@ def name_hint(name):
     if name.startswith("$value") or name.startswith("result"):
         return ""
     return name.lstrip("$")
+
+
+def _left_only_by_return(loop) -> bool:
+    """``while True:`` without a break of its own (breaks of inner loops are theirs)."""
+    if not (isinstance(loop, ast.While) and isinstance(loop.test, ast.Constant)
+            and loop.test.value is True):
+        return False
+    pending: list[ast.AST] = list(loop.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Break):
+            return False
+        if not isinstance(node, ast.For | ast.While | ast.FunctionDef | ast.Lambda):
+            pending.extend(ast.iter_child_nodes(node))
+    return True
 
 
 def returns_in(stmt) -> bool:
