@@ -9,12 +9,17 @@ import numpy as np
 def _add_at(acc, index, g):
     """acc[index] += g in place, where an index that repeats an entry adds each of its
     values (np.add.at): the adjoint of reading acc[index], accumulated."""
-    components = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype.kind in "iu"
-           for i in components):
+    if _integer_arrays(index):
         np.add.at(acc, index, g)
     else:
         acc[index] += g
+
+
+def _integer_arrays(index):
+    """Whether an index holds integer arrays (or lists), which may name an entry twice."""
+    entries = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(e, (list, np.ndarray)) and np.asarray(e).dtype.kind in "iu"
+               for e in entries)
 
 
 def _scatter_like(g, like, index):

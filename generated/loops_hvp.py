@@ -9,9 +9,7 @@ import numpy as np
 def _add_at(acc, index, g):
     """acc[index] += g in place, where an index that repeats an entry adds each of its
     values (np.add.at): the adjoint of reading acc[index], accumulated."""
-    components = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype.kind in "iu"
-           for i in components):
+    if _integer_arrays(index):
         np.add.at(acc, index, g)
     else:
         acc[index] += g
@@ -24,6 +22,13 @@ def _as_matrices(g, a, b):
     if np.ndim(a) == 1:
         g, a = np.expand_dims(g, -2), np.expand_dims(a, 0)
     return g, a, b
+
+
+def _integer_arrays(index):
+    """Whether an index holds integer arrays (or lists), which may name an entry twice."""
+    entries = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(e, (list, np.ndarray)) and np.asarray(e).dtype.kind in "iu"
+               for e in entries)
 
 
 def _matmul_adjoint_a(g, a, b):

@@ -13,9 +13,7 @@ NUMBER_VALUED = ('pairwise_features', 'rnn_states')
 def _add_at(acc, index, g):
     """acc[index] += g in place, where an index that repeats an entry adds each of its
     values (np.add.at): the adjoint of reading acc[index], accumulated."""
-    components = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype.kind in "iu"
-           for i in components):
+    if _integer_arrays(index):
         np.add.at(acc, index, g)
     else:
         acc[index] += g
@@ -46,6 +44,13 @@ def _grow(rows, value, count):
     if isinstance(rows, np.ndarray) and rows.shape == shape:
         return rows
     return np.zeros(shape, dtype=np.result_type(value))
+
+
+def _integer_arrays(index):
+    """Whether an index holds integer arrays (or lists), which may name an entry twice."""
+    entries = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(e, (list, np.ndarray)) and np.asarray(e).dtype.kind in "iu"
+               for e in entries)
 
 
 def _matmul_adjoint_a(g, a, b):
@@ -97,9 +102,7 @@ def _written_part(g, value, index):
     in value's precision, as a new array. Where an integer array repeats an entry, only
     the write NumPy kept (the last) receives g."""
     part = np.array(g[index], copy=True)
-    components = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype.kind in "iu"
-           for i in components):
+    if _integer_arrays(index):
         order = np.arange(part.size).reshape(part.shape)
         stamps = np.full(np.shape(g), -1)
         stamps[index] = order

@@ -45,6 +45,9 @@ class _SharedArrays:
             self._instruction(instr)
         roots = {self.find(v) for v in self.foreign}
         self.foreign = {v for v in self.parent if self.find(v) in roots} | self.foreign
+        self.by_root: dict[int, set[int]] = {}
+        for v in self.parent:
+            self.by_root.setdefault(self.find(v), set()).add(v)
 
     def find(self, v: int) -> int:
         self.parent.setdefault(v, v)
@@ -59,11 +62,7 @@ class _SharedArrays:
             self.parent[self.find(other)] = self.find(ids[0])
 
     def members(self, var: Var) -> set[int]:
-        if not hasattr(self, "_by_root"):
-            self._by_root: dict[int, set[int]] = {}
-            for v in self.parent:
-                self._by_root.setdefault(self.find(v), set()).add(v)
-        return self._by_root.get(self.find(var.id), set()) | {var.id}
+        return self.by_root.get(self.find(var.id), set()) | {var.id}
 
     def _instruction(self, instr) -> None:
         if instr.op is POP:

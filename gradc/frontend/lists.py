@@ -46,7 +46,7 @@ class Lists(LoweringHost):
 
     def _trip_count(self, stmt: ast.For, bounds) -> Atom | None:
         """How many times a for loop that appends to a list runs (before the loop)."""
-        if not any(isinstance(n, ast.Expr) and _added_to(n) for n in ast.walk(stmt)):
+        if not any(appended_to(n) is not None for n in ast.walk(stmt)):
             return None
         start, stop, _ = bounds
         return stop if start == Const(0) and self._is_size(stop) else \
@@ -86,21 +86,18 @@ class Lists(LoweringHost):
             memory.storage[appended] = memory.of(rows) | memory.of(value)
 
 
-def _added_to(node: ast.Expr) -> bool:
-    return isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute) \
-        and node.value.func.attr == "append"
+def appended_to(node) -> ast.expr | None:
+    """``x`` where ``node`` is the statement ``x.append(...)``, else None."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+            and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "append":
+        return node.value.func.value
+    return None
 
 
 def _appends_once(loop: ast.stmt, name: str) -> bool:
     """One ``name.append(...)`` statement at the top of the loop's body, none deeper."""
-    top = [s for s in loop.body if _is_append(s, name)]  # type: ignore[attr-defined]
-    every = [n for n in ast.walk(loop) if _is_append(n, name)]
-    return len(top) == 1 and len(every) == 1
-
-
-def _is_append(node, name: str) -> bool:
-    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-            and isinstance(node.value.func, ast.Attribute)
-            and node.value.func.attr == "append"
-            and isinstance(node.value.func.value, ast.Name)
-            and node.value.func.value.id == name)
+    def is_append(node):
+        target = appended_to(node)
+        return isinstance(target, ast.Name) and target.id == name
+    top = [s for s in loop.body if is_append(s)]  # type: ignore[attr-defined]
+    return len(top) == 1 and sum(map(is_append, ast.walk(loop))) == 1

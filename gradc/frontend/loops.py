@@ -17,6 +17,7 @@ from ..ir.core import Atom, Block, Const, Var
 from ..primitives.indexing import ADD_AT
 from .context import LoweringHost
 from .control import FALSE, JUMP_FLAGS, name_hint, returns_in
+from .lists import appended_to
 from .storage import LoopScope
 
 
@@ -337,14 +338,11 @@ def _assigned(stmts) -> set[str]:
 
 def _added_into(node):
     """The name ``_add_at(x, ...)`` (generated code) or ``x.append(v)`` changes."""
-    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
-        return None
-    func = node.value.func
-    if isinstance(func, ast.Name) and func.id == ADD_AT.helper:
-        return node.value.args[0] if node.value.args else None
-    if isinstance(func, ast.Attribute) and func.attr == "append":
-        return func.value
-    return None
+    call = node.value if isinstance(node, ast.Expr) else None
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) \
+            and call.func.id == ADD_AT.helper:
+        return call.args[0] if call.args else None
+    return appended_to(node)
 
 
 def _rebound(stmts) -> set[str]:

@@ -326,14 +326,19 @@ def _scatter_like(g, like, index):
     return grad
 
 
+def _integer_arrays(index):
+    """Whether an index holds integer arrays (or lists), which may name an entry twice."""
+    entries = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(e, (list, np.ndarray)) and np.asarray(e).dtype.kind in "iu"
+               for e in entries)
+
+
 def _written_part(g, value, index):
     """The gradient of `value` in x[index] = value: g at index, summed to value's shape,
     in value's precision, as a new array. Where an integer array repeats an entry, only
     the write NumPy kept (the last) receives g."""
     part = np.array(g[index], copy=True)
-    components = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype.kind in "iu"
-           for i in components):
+    if _integer_arrays(index):
         order = np.arange(part.size).reshape(part.shape)
         stamps = np.full(np.shape(g), -1)
         stamps[index] = order
@@ -346,9 +351,7 @@ def _written_part(g, value, index):
 def _add_at(acc, index, g):
     """acc[index] += g in place, where an index that repeats an entry adds each of its
     values (np.add.at): the adjoint of reading acc[index], accumulated."""
-    components = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype.kind in "iu"
-           for i in components):
+    if _integer_arrays(index):
         np.add.at(acc, index, g)
     else:
         acc[index] += g

@@ -72,7 +72,8 @@ SETITEM, _ = register(
               impl=setitem, vjp=_setitem_vjp, jvp=_setitem_jvp),
     Primitive("written_part", None, None, syntax="scatter", elementwise=False,
               linear_in=(0,), keywords=("index",), shape_of=1, shape_only=1, indices_from=2,
-              helper="_written_part", helper_needs=("_unbroadcast", "_shape_of"),
+              helper="_written_part",
+              helper_needs=("_integer_arrays", "_unbroadcast", "_shape_of"),
               call_form="scatter",
               impl=written_part, no_vjp=REVERSE_TWICE, jvp=linear_jvp),
 )
@@ -99,7 +100,8 @@ def _add_at_simplify(instr, acc, g, like, *dynamic_and_defs):
 ADD_AT, = register(
     Primitive("add_at", None, None, syntax="setitem", elementwise=False, linear_in=(0, 1),
               keywords=("index",), shape_of=2, shape_only=2, indices_from=3,
-              foldable=False, helper="_add_at", impl=add_at, no_vjp=REVERSE_TWICE,
+              foldable=False, helper="_add_at", helper_needs=("_integer_arrays",),
+              impl=add_at, no_vjp=REVERSE_TWICE,
               jvp=_add_at_jvp, simplify=_add_at_simplify),
 )
 WRITES = (SETITEM, ADD_AT)  # primitives codegen writes as statements, in place if it can
